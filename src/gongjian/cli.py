@@ -1,0 +1,312 @@
+"""The `gongjian` command: init, demo, serve, audit verify, manage, and the domain verbs.
+
+Every subcommand has bilingual --help; failures print one readable line to stderr and exit non-zero
+(1 for a failed operation, 2 for a usage or configuration problem).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Callable
+
+import gongjian
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_FAILED):
+        super().__init__(message)
+        self.code = code
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gongjian.config.settings")
+    import django
+
+    django.setup()
+
+
+def _say(msg: str = "") -> None:
+    print(msg, flush=True)
+
+
+# ----------------------------------------------------------------- init
+
+
+def _migrate(verbose: bool) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1 if verbose else 0)
+
+
+def _collectstatic() -> None:
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def _ensure_admin(interactive: bool, demo: bool) -> str:
+    from gongjian.org import services
+    from gongjian.org.demo import DEMO_PASSWORD
+    from gongjian.org.models import Role, User
+
+    username = os.environ.get("GONGJIAN_ADMIN_USERNAME", "admin").strip() or "admin"
+    if User.objects.filter(username=username).exists():
+        return f"管理员账号 {username} 已存在 / admin account exists"
+    if demo:
+        return ""  # the demo loader creates the admin with the demo password
+    password = os.environ.get("GONGJIAN_ADMIN_PASSWORD", "")
+    if not password:
+        if not interactive or not sys.stdin.isatty():
+            raise CliError("需要管理员密码：请设置 GONGJIAN_ADMIN_PASSWORD，或在终端中运行以输入 / "
+                           "set GONGJIAN_ADMIN_PASSWORD or run in a terminal to be prompted", EXIT_USAGE)
+        while True:
+            password = getpass.getpass(f"设置管理员 {username} 的密码 / password for {username}: ")
+            again = getpass.getpass("再输入一次 / again: ")
+            if password != again:
+                _say("两次输入不一致 / passwords differ")
+                continue
+            break
+    services.user_create(actor=None, username=username, password=password, unit=None,
+                         roles=[Role.ADMIN], name="系统管理员", is_superuser=True,
+                         check_password=password != DEMO_PASSWORD)
+    return f"已创建管理员账号 {username} / admin account created"
+
+
+def cmd_init(args) -> int:
+    from gongjian.config import env
+
+    home = env.home()
+    home.mkdir(parents=True, exist_ok=True)
+    _say(f"数据目录 / data directory: {home}")
+    _setup_django()
+    from django.db import connection
+
+    _say(f"数据库 / database: {connection.vendor} {connection.settings_dict.get('NAME')}")
+    _migrate(verbose=args.verbose)
+    _collectstatic()
+    msg = _ensure_admin(interactive=not args.no_input, demo=args.demo)
+    if msg:
+        _say(msg)
+    if args.demo:
+        from gongjian.org import demo
+
+        if demo.load(log=_say):
+            _say("已载入演示区：山阳区 / demo district loaded")
+        else:
+            _say("演示区已存在，未作改动 / demo district already present, unchanged")
+    _say("初始化完成 / init done")
+    return 0
+
+
+# ----------------------------------------------------------------- serve
+
+
+def _check_ready() -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    try:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except Exception as exc:
+        raise CliError(f"无法连接数据库：{exc} / cannot reach the database".replace("\n", " ")) from None
+    if pending:
+        raise CliError("数据库尚未初始化或需要升级：请先运行 gongjian init / run `gongjian init` first",
+                       EXIT_USAGE)
+
+
+def _serve(host: str, port: int, workers: int, threads: int, on_ready: Callable[[], None] | None = None):
+    from django.conf import settings
+
+    from gongjian.config import env
+
+    if settings.DEBUG:
+        raise CliError("GONGJIAN_DEBUG 已开启：生产服务拒绝在调试模式下运行 / refusing to serve with DEBUG on",
+                       EXIT_USAGE)
+    if not env.is_embedded() and not os.environ.get("GONGJIAN_SECRET_KEY"):
+        raise CliError("使用外部数据库时必须设置 GONGJIAN_SECRET_KEY / set GONGJIAN_SECRET_KEY", EXIT_USAGE)
+    _check_ready()
+    _collectstatic()
+
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in {
+                "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
+                "workers": workers,
+                "threads": threads,
+                "worker_class": "gthread",
+                "accesslog": "-" if os.environ.get("GONGJIAN_ACCESS_LOG") else None,
+                "errorlog": "-",
+                "loglevel": "warning",
+                "timeout": 120,
+                "graceful_timeout": 10,
+                "preload_app": True,
+                "when_ready": (lambda _server: on_ready()) if on_ready else None,
+            }.items():
+                if value is not None:
+                    self.cfg.set(key, value)
+
+        def load(self):
+            from gongjian.config.wsgi import application
+
+            return application
+
+    Server().run()
+
+
+def _address(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    shown = f"[{shown}]" if ":" in shown else shown
+    return f"http://{shown}:{port}/"
+
+
+def cmd_serve(args) -> int:
+    _setup_django()
+    url = _address(args.host, args.port)
+    _serve(args.host, args.port, args.workers, args.threads,
+           on_ready=lambda: _say(f"服务已启动，请在浏览器打开 / open: {url}"))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    args.demo = True
+    cmd_init(args)
+    from gongjian.org.demo import logins_text
+
+    url = _address(args.host, args.port)
+
+    def ready():
+        _say("")
+        _say(logins_text())
+        _say("")
+        _say(f"演示服务已启动，请在浏览器打开 / open: {url}")
+        _say("按 Ctrl+C 停止 / Ctrl+C to stop")
+
+    _serve(args.host, args.port, args.workers, args.threads, on_ready=ready)
+    return 0
+
+
+# ----------------------------------------------------------------- audit
+
+
+def cmd_audit_verify(args) -> int:
+    _setup_django()
+    from gongjian.core import audit
+
+    result = audit.verify()
+    if result.ok:
+        _say(result.message)
+        return 0
+    print(f"审计链损坏 / audit chain broken: {result.message}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def cmd_manage(args) -> int:
+    _setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["gongjian manage", *args.rest])
+    return 0
+
+
+# ----------------------------------------------------------------- parser
+
+
+def _add_server_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default=os.environ.get("GONGJIAN_HOST", "127.0.0.1"),
+                   help="监听地址 / address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=int(os.environ.get("GONGJIAN_PORT", "8000")),
+                   help="端口 / port (default 8000)")
+    p.add_argument("--workers", type=int, default=int(os.environ.get("GONGJIAN_WORKERS", "2")),
+                   help="进程数 / worker processes (default 2)")
+    p.add_argument("--threads", type=int, default=int(os.environ.get("GONGJIAN_THREADS", "4")),
+                   help="每进程线程数 / threads per process (default 4)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gongjian",
+        description="攻坚指挥平台 / gongjian: command platform for environmental remediation campaigns. "
+                    "数据目录由 GONGJIAN_HOME 指定(默认 ./gongjian-data) / data directory: GONGJIAN_HOME.",
+    )
+    parser.add_argument("--version", action="version", version=f"gongjian {gongjian.__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="命令 / command")
+
+    p = sub.add_parser("init", help="初始化数据目录、数据库和管理员 / create data directory, database and admin",
+                       description="创建数据目录、迁移数据库、创建管理员账号(GONGJIAN_ADMIN_PASSWORD 或交互输入)；"
+                                   "--demo 载入演示区。可重复运行，不会改动已有数据。 / Create the data directory, "
+                                   "migrate, create the admin account; --demo loads the demo district. "
+                                   "Idempotent.")
+    p.add_argument("--demo", action="store_true", help="载入演示区(山阳区) / load the demo district")
+    p.add_argument("--no-input", action="store_true", help="不交互提问 / never prompt")
+    p.add_argument("--verbose", action="store_true", help="显示迁移详情 / show migrations")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("demo", help="初始化演示区并启动服务 / init --demo, then serve",
+                       description="等于 init --demo 再 serve；打印访问地址和演示账号。 / init --demo then serve; "
+                                   "prints the address and the demo logins.")
+    _add_server_args(p)
+    p.add_argument("--no-input", action="store_true", default=True, help=argparse.SUPPRESS)
+    p.add_argument("--verbose", action="store_true", help="显示迁移详情 / show migrations")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="启动 Web 服务(gunicorn) / run the web server (gunicorn)",
+                       description="以生产服务器(gunicorn，静态文件由 whitenoise 提供)运行。 / Run the production "
+                                   "server (gunicorn; static files via whitenoise).")
+    _add_server_args(p)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("audit", help="审计链 / audit chain", description="审计链工具 / audit chain tools")
+    audit_sub = p.add_subparsers(dest="audit_command", metavar="子命令 / subcommand")
+    pv = audit_sub.add_parser("verify", help="校验审计链，完整时返回0 / verify the chain (exit 0 when intact)",
+                              description="重新计算整条哈希链；被改、删、插、调换的记录会被指出(退出码1)。 / "
+                                          "Recompute the hash chain; exits 1 naming the first bad row.")
+    pv.set_defaults(func=cmd_audit_verify)
+    p.set_defaults(func=lambda a: (p.print_help(), EXIT_USAGE)[1])
+
+    p = sub.add_parser("manage", help="Django 管理命令 / Django management passthrough",
+                       description="把其余参数交给 Django 的 manage.py。 / Pass the rest to Django's manage.py.",
+                       add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        code = args.func(args)
+    except CliError as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return exc.code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # one readable line, not a traceback
+        from gongjian.core.errors import DomainError
+
+        if isinstance(exc, DomainError):
+            print(f"错误 / error: {exc.message}", file=sys.stderr)
+            return EXIT_FAILED
+        if os.environ.get("GONGJIAN_TRACEBACK"):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(f"错误 / error: {type(exc).__name__}: {first} (GONGJIAN_TRACEBACK=1 显示详情 / for details)",
+              file=sys.stderr)
+        return EXIT_FAILED
+    return code or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

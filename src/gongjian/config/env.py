@@ -1,0 +1,68 @@
+"""Reading gongjian's configuration from the environment.
+
+Kept apart from settings.py so the CLI can resolve the data directory and the
+secret without importing Django.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+class ConfigError(Exception):
+    """A setting in the environment is unusable; the message names it."""
+
+
+def home() -> Path:
+    """The data directory: GONGJIAN_HOME, default ./gongjian-data (made absolute)."""
+    return Path(os.environ.get("GONGJIAN_HOME", "gongjian-data")).expanduser().resolve()
+
+
+def flag(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return raw.strip().lower() in TRUE_WORDS
+
+
+def database_url() -> str:
+    url = os.environ.get("GONGJIAN_DATABASE_URL", "").strip()
+    if url:
+        return url
+    return f"sqlite:///{home() / 'gongjian.sqlite3'}"
+
+
+def is_embedded() -> bool:
+    """Embedded mode: the default SQLite database inside GONGJIAN_HOME."""
+    return database_url().startswith("sqlite")
+
+
+def secret_key(create: bool = True) -> str | None:
+    """GONGJIAN_SECRET_KEY, or (embedded mode) a key generated once and kept in the home.
+
+    The key file is created with mode 0600 the first time it is needed.
+    """
+    key = os.environ.get("GONGJIAN_SECRET_KEY", "").strip()
+    if key:
+        return key
+    path = home() / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    if not create:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(key)
+    return key
+
+
+def allowed_hosts() -> list[str]:
+    raw = os.environ.get("GONGJIAN_ALLOWED_HOSTS", "")
+    hosts = [h.strip() for h in raw.split(",") if h.strip()]
+    return hosts or ["127.0.0.1", "localhost", "[::1]"]

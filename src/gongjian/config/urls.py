@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from gongjian.config.api import api
+
+admin.site.site_header = "攻坚指挥平台 · 后台管理"
+admin.site.site_title = "攻坚指挥平台"
+admin.site.index_title = "基础数据"
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("gongjian.web.urls")),
+]

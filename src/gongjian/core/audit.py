@@ -1,0 +1,173 @@
+"""Writing and verifying the audit chain (责任倒查).
+
+``record`` is called by every service inside its transaction, preferably last, because it takes the
+chain lock and holds it until the transaction commits.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from gongjian.core.models import GENESIS_HASH, AuditEvent, ChainHead
+
+
+@dataclass
+class RequestContext:
+    client_ip: str = ""
+
+
+_request_context: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
+    "gongjian_audit_request", default=None
+)
+
+
+def set_request_context(ctx: RequestContext | None) -> contextvars.Token:
+    return _request_context.set(ctx)
+
+
+def reset_request_context(token: contextvars.Token) -> None:
+    _request_context.reset(token)
+
+
+def canonical_json(value: Any) -> str:
+    """Stable JSON text: sorted keys, no spaces, UTF-8 kept, dates and decimals as strings."""
+    if value is None:
+        return ""
+    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":"))
+
+
+def _timestamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def compute_hash(*, seq: int, created_at: dt.datetime, actor_id: int | None, actor_name: str,
+                 action: str, object_type: str, object_id: str, object_repr: str, before: str,
+                 after: str, reason: str, client_ip: str, prev_hash: str) -> str:
+    content = json.dumps(
+        [seq, _timestamp(created_at), actor_id, actor_name, action, object_type, object_id,
+         object_repr, before, after, reason, client_ip, prev_hash],
+        ensure_ascii=False, separators=(",", ":"),
+    )
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def event_hash(event: AuditEvent) -> str:
+    return compute_hash(
+        seq=event.seq, created_at=event.created_at, actor_id=event.actor_id,
+        actor_name=event.actor_name, action=event.action, object_type=event.object_type,
+        object_id=event.object_id, object_repr=event.object_repr, before=event.before,
+        after=event.after, reason=event.reason, client_ip=event.client_ip,
+        prev_hash=event.prev_hash,
+    )
+
+
+def record(*, actor, action: str, obj=None, object_type: str | None = None,
+           object_id: Any = None, object_repr: str | None = None, before: Any = None,
+           after: Any = None, reason: str = "") -> AuditEvent:
+    """Append one event to the chain in the caller's transaction.
+
+    ``obj`` may be a model instance (type, id and repr are taken from it) or omitted in favour
+    of the explicit ``object_*`` arguments. ``before``/``after`` are JSON-able dicts.
+    """
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = obj.pk if object_id is None else object_id
+        object_repr = str(obj) if object_repr is None else object_repr
+    if not object_type:
+        raise ValueError("audit.record needs obj or object_type")
+    ctx = _request_context.get()
+    actor_id = getattr(actor, "pk", None) if actor is not None else None
+    actor_name = getattr(actor, "username", "") if actor is not None else "system"
+    with transaction.atomic():
+        # The lock: every writer queues here until the previous one commits (PostgreSQL row
+        # lock; on SQLite the IMMEDIATE transaction already holds the database's write lock).
+        head = ChainHead.objects.select_for_update().get(pk=1)
+        event = AuditEvent(
+            seq=head.last_seq + 1,
+            created_at=timezone.now(),
+            actor_id=actor_id,
+            actor_name=actor_name or "",
+            action=action,
+            object_type=object_type,
+            object_id="" if object_id is None else str(object_id),
+            object_repr=(object_repr or "")[:200],
+            before=canonical_json(before),
+            after=canonical_json(after),
+            reason=reason or "",
+            client_ip=ctx.client_ip if ctx else "",
+            prev_hash=head.last_hash,
+        )
+        event.hash = event_hash(event)
+        event.save(force_insert=True)
+        head.last_seq = event.seq
+        head.last_hash = event.hash
+        head.save(update_fields=["last_seq", "last_hash"])
+    return event
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    message: str
+    bad_seq: int | None = None
+    bad_id: int | None = None
+
+
+def _rows() -> Iterator[AuditEvent]:
+    return AuditEvent.objects.order_by("seq", "id").iterator(chunk_size=5000)
+
+
+def verify() -> VerifyResult:
+    """Recompute the whole chain; report the first row that does not fit."""
+    expected_seq = 1
+    prev = GENESIS_HASH
+    checked = 0
+    for row in _rows():
+        where = f"第 {row.seq} 条 (id={row.id}) / row seq={row.seq} id={row.id}"
+        if row.seq != expected_seq:
+            what = "缺少前面的记录(被删除)" if row.seq > expected_seq else "序号重复或被重排"
+            return VerifyResult(False, checked,
+                                f"{where}: 序号应为 {expected_seq}，{what} / sequence gap or reorder",
+                                row.seq, row.id)
+        if row.prev_hash != prev:
+            return VerifyResult(False, checked,
+                                f"{where}: 与上一条的链接断开(记录被删除、插入或调换) / "
+                                "link to previous row broken", row.seq, row.id)
+        if event_hash(row) != row.hash:
+            return VerifyResult(False, checked,
+                                f"{where}: 内容与哈希不符(记录被修改) / content does not match its hash",
+                                row.seq, row.id)
+        prev = row.hash
+        expected_seq += 1
+        checked += 1
+    head = ChainHead.objects.filter(pk=1).first()
+    if head is None:
+        return VerifyResult(False, checked, "审计链头缺失 / chain head row is missing")
+    if head.last_seq != checked or head.last_hash != prev:
+        return VerifyResult(
+            False, checked,
+            f"链尾不符: 链头记录到第 {head.last_seq} 条，表中只有 {checked} 条(末尾记录被删除或链头被改) / "
+            "chain head does not match the last row",
+            head.last_seq, None,
+        )
+    return VerifyResult(True, checked, f"审计链完整，共 {checked} 条 / audit chain intact, {checked} events")
+
+
+def timeline(obj) -> list[AuditEvent]:
+    """Events about one object, oldest first (the case timeline reads this)."""
+    return list(
+        AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+        .select_related("actor").order_by("seq")
+    )

@@ -1,0 +1,55 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from gongjian.core.errors import DomainError
+from gongjian.core.scoping import get_visible
+from gongjian.org import selectors, services
+from gongjian.org.models import ApiToken, Unit
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/pages/login.html"
+    redirect_authenticated_user = True
+    extra_context = {"failure_limit": settings.AXES_FAILURE_LIMIT}
+
+
+@login_required
+def home(request):
+    user = request.user
+    paths = user.scope_paths()
+    scope_units = [] if paths is None else list(
+        Unit.objects.filter(path__in=paths).order_by("depth", "order"))
+    context = {
+        "scope_all": paths is None,
+        "scope_units": scope_units,
+        "my_assignments": user.leader_assignments.select_related("unit").order_by("unit__path"),
+        "counts": {
+            "units": selectors.units_visible(user).count(),
+            "users": selectors.users_visible(user).count(),
+            "grids": selectors.grids_visible(user).count(),
+        },
+    }
+    return render(request, "web/pages/home.html", context)
+
+
+@login_required
+def tokens(request):
+    context: dict = {}
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "revoke":
+                token = get_visible(ApiToken.objects.filter(user=request.user), request.user,
+                                    pk=request.POST.get("token_id"))
+                services.token_revoke(actor=request.user, token=token)
+                messages.success(request, f"已吊销令牌“{token.name}”")
+            else:
+                token, plain = services.token_create(actor=request.user, user=request.user,
+                                                     name=request.POST.get("name", ""))
+                context.update(new_token=plain, new_token_name=token.name)
+        except DomainError as exc:
+            context["error"] = exc.message
+    context["tokens"] = ApiToken.objects.filter(user=request.user)
+    return render(request, "web/pages/tokens.html", context)

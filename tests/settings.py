@@ -1,0 +1,15 @@
+"""Settings for the test suite: the real settings, in a throw-away GONGJIAN_HOME."""
+
+import os
+import tempfile
+
+# Never touch a developer's data directory; keep GONGJIAN_DATABASE_URL (CI sets it for PostgreSQL).
+os.environ["GONGJIAN_HOME"] = tempfile.mkdtemp(prefix="gongjian-test-")
+os.environ["GONGJIAN_TESTING"] = "1"
+os.environ.pop("GONGJIAN_DEBUG", None)
+os.environ.pop("GONGJIAN_SECRET_KEY", None)
+
+from gongjian.config.settings import *  # noqa: F403
+
+# Fast hashing in tests; production keeps Django's default (PBKDF2).
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
