@@ -11,5 +11,7 @@ os.environ.pop("GONGJIAN_SECRET_KEY", None)
 
 from gongjian.config.settings import *  # noqa: F403
 
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+
 # Fast hashing in tests; production keeps Django's default (PBKDF2).
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from gongjian.core.admin import RoleAdminMixin
 from gongjian.core.errors import DomainError
 from gongjian.org import services
 from gongjian.org.models import ApiToken, Grid, LeaderAssignment, Role, Unit, User
@@ -43,7 +44,7 @@ class UnitForm(forms.ModelForm):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(RoleAdminMixin, admin.ModelAdmin):
     form = UnitForm
     list_display = ("name", "kind", "parent", "division_code", "order", "is_active")
     list_filter = ("kind", "is_active")
@@ -100,7 +101,7 @@ class UserForm(forms.ModelForm):
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(RoleAdminMixin, admin.ModelAdmin):
     form = UserForm
     list_display = ("username", "name", "unit", "title", "is_active")
     list_filter = ("is_active", "role_assignments__role")
@@ -152,7 +153,7 @@ class GridForm(forms.ModelForm):
 
 
 @admin.register(Grid)
-class GridAdmin(admin.ModelAdmin):
+class GridAdmin(RoleAdminMixin, admin.ModelAdmin):
     form = GridForm
     list_display = ("code", "name", "unit", "area_m2")
     search_fields = ("code", "name")
@@ -180,7 +181,7 @@ class GridAdmin(admin.ModelAdmin):
 
 
 @admin.register(LeaderAssignment)
-class LeaderAssignmentAdmin(admin.ModelAdmin):
+class LeaderAssignmentAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_display = ("leader", "unit", "note")
     fields = ("leader", "unit", "note")
 
@@ -202,7 +203,7 @@ class LeaderAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(RoleAdminMixin, admin.ModelAdmin):
     """Tokens are issued by their owners on the 令牌 page; here they can be seen and revoked."""
 
     list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.db import transaction
-from ninja import Router
+from ninja import Router, Status
 
 from gongjian.core.errors import Invalid
 from gongjian.core.scoping import get_visible
 from gongjian.org import selectors, services
 from gongjian.org.models import ApiToken, Grid, LeaderAssignment, Unit, User
+from gongjian.org.permissions import can_manage_grids, can_manage_org, require
 from gongjian.org.schemas import (
     GridIn,
     GridOut,
@@ -30,6 +31,10 @@ from gongjian.org.schemas import (
 )
 
 router = Router(tags=["组织机构 / organisation"])
+
+
+# Writes check the role before resolving the units a body names, so a person without the role
+# hears "not permitted" rather than a detail about a unit they cannot see.
 
 
 def _unit(request, pk, field="unit_id") -> Unit:
@@ -68,11 +73,12 @@ def get_unit(request, unit_id: int):
 
 @router.post("/units", response={201: UnitOut}, summary="新建单位(管理员)")
 def create_unit(request, body: UnitIn):
+    require(can_manage_org(request.auth), "新建单位")
     parent = _unit(request, body.parent_id, "parent_id") if body.parent_id is not None else None
     unit = services.unit_create(actor=request.auth, name=body.name, kind=body.kind, parent=parent,
                                 division_code=body.division_code, order=body.order,
                                 short_name=body.short_name)
-    return 201, unit
+    return Status(201, unit)
 
 
 @router.patch("/units/{int:unit_id}", response=UnitOut, summary="修改单位(管理员)")
@@ -84,6 +90,7 @@ def update_unit(request, unit_id: int, body: UnitPatch):
 @router.post("/units/{int:unit_id}/move", response=UnitOut, summary="调整单位隶属(管理员)")
 def move_unit(request, unit_id: int, body: UnitMoveIn):
     unit = get_visible(Unit.objects, request.auth, pk=unit_id)
+    require(can_manage_org(request.auth), "调整单位隶属")
     parent = _unit(request, body.parent_id, "parent_id") if body.parent_id is not None else None
     return services.unit_move(actor=request.auth, unit=unit, parent=parent, reason=body.reason)
 
@@ -114,16 +121,18 @@ def get_user(request, user_id: int):
 
 @router.post("/users", response={201: UserOut}, summary="新建人员(管理员)")
 def create_user(request, body: UserIn):
+    require(can_manage_org(request.auth), "新建人员")
     unit = _unit(request, body.unit_id)
     user = services.user_create(actor=request.auth, username=body.username, password=body.password,
                                 unit=unit, roles=body.roles, name=body.name, phone=body.phone,
                                 email=body.email, title=body.title)
-    return 201, selectors.users_visible(request.auth).get(pk=user.pk)
+    return Status(201, selectors.users_visible(request.auth).get(pk=user.pk))
 
 
 @router.patch("/users/{int:user_id}", response=UserOut, summary="修改人员(管理员)")
 def update_user(request, user_id: int, body: UserPatch):
     user = get_visible(User.objects, request.auth, pk=user_id)
+    require(can_manage_org(request.auth), "修改人员")
     changes = body.dict(exclude_unset=True)
     roles = changes.pop("roles", None)
     if "unit_id" in changes:
@@ -142,16 +151,18 @@ def list_leader_assignments(request):
 
 @router.post("/leader-assignments", response={201: LeaderAssignmentOut}, summary="设置分包(管理员)")
 def create_leader_assignment(request, body: LeaderAssignmentIn):
+    require(can_manage_org(request.auth), "设置领导分包")
     leader = _users(request, [body.leader_id], "leader_id")[0]
     unit = _unit(request, body.unit_id)
-    return 201, services.leader_assign(actor=request.auth, leader=leader, unit=unit, note=body.note)
+    return Status(201, services.leader_assign(actor=request.auth, leader=leader, unit=unit,
+                                             note=body.note))
 
 
 @router.delete("/leader-assignments/{int:assignment_id}", response={204: None}, summary="取消分包(管理员)")
 def delete_leader_assignment(request, assignment_id: int):
     la = get_visible(LeaderAssignment.objects, request.auth, pk=assignment_id)
     services.leader_unassign(actor=request.auth, assignment=la)
-    return 204, None
+    return Status(204, None)
 
 
 # -- grids
@@ -182,16 +193,18 @@ def get_grid(request, grid_id: int):
 
 @router.post("/grids", response={201: GridOut}, summary="新建网格")
 def create_grid(request, body: GridIn):
+    require(can_manage_grids(request.auth), "新建网格")
     unit = _unit(request, body.unit_id)
     workers = _users(request, body.worker_ids, "worker_ids")
     grid = services.grid_create(actor=request.auth, code=body.code, name=body.name, unit=unit,
                                 geometry=body.geometry, workers=workers)
-    return 201, grid
+    return Status(201, grid)
 
 
 @router.patch("/grids/{int:grid_id}", response=GridOut, summary="修改网格")
 def update_grid(request, grid_id: int, body: GridPatch):
     grid = get_visible(Grid.objects, request.auth, pk=grid_id)
+    require(can_manage_grids(request.auth), "修改网格")
     changes = body.dict(exclude_unset=True)
     unit = _unit(request, changes["unit_id"]) if changes.get("unit_id") is not None else None
     workers = _users(request, changes["worker_ids"], "worker_ids") if changes.get("worker_ids") is not None \
@@ -204,7 +217,7 @@ def update_grid(request, grid_id: int, body: GridPatch):
 def delete_grid(request, grid_id: int):
     grid = get_visible(Grid.objects, request.auth, pk=grid_id)
     services.grid_delete(actor=request.auth, grid=grid)
-    return 204, None
+    return Status(204, None)
 
 
 # -- API tokens (one's own)
@@ -223,7 +236,7 @@ def create_token(request, body: TokenIn):
         token, plain = services.token_create(actor=request.auth, user=request.auth, name=body.name,
                                              expires_at=body.expires_at)
     token.token = plain
-    return 201, token
+    return Status(201, token)
 
 
 @tokens.delete("/{int:token_id}", response=TokenOut, summary="吊销 API 令牌")

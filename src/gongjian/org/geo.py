@@ -68,9 +68,19 @@ def area_m2(geom) -> float:
     return geom.area * M_PER_DEG_LAT * M_PER_DEG_LNG_EQUATOR * math.cos(math.radians(lat))
 
 
-def interiors_overlap(a, b) -> bool:
-    """True when the interiors share area; grids that only touch along an edge do not overlap."""
-    return a.relate_pattern(b, "T********")
+# Overlaps smaller than this are digitising noise (a shared edge drawn twice), not real overlaps.
+OVERLAP_TOLERANCE_M2 = 1.0
+
+
+def interiors_overlap(a, b, tolerance_m2: float = OVERLAP_TOLERANCE_M2) -> bool:
+    """True when the interiors share more than ``tolerance_m2`` of area.
+
+    Grids that only touch along an edge or at a corner do not overlap, and neither do grids whose
+    shared edge differs by floating-point noise.
+    """
+    if not a.relate_pattern(b, "T********"):
+        return False
+    return area_m2(a.intersection(b)) > tolerance_m2
 
 
 def normalised_geojson(geom) -> dict:
