@@ -7,10 +7,13 @@ Every subcommand has bilingual --help; failures print one readable line to stder
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import os
+import re
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import gongjian
 
@@ -217,6 +220,138 @@ def cmd_manage(args) -> int:
     return 0
 
 
+# ----------------------------------------------------------------- working days and holidays
+
+
+def _date_arg(text: str) -> dt.date:
+    text = text.strip()
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"日期“{text}”无效，应为 YYYY-MM-DD，例如 2026-02-13 / bad date “{text}”, "
+                       "expected YYYY-MM-DD", EXIT_USAGE) from None
+
+
+def _missing_year(year: int) -> CliError:
+    return CliError(f"{year} 年的节假日安排尚未导入，请用 gongjian holidays import 导入 / no holiday schedule "
+                    f"for {year}: import it with `gongjian holidays import`", EXIT_USAGE)
+
+
+def _work_calendar():
+    _setup_django()
+    _check_ready()
+    from gongjian.core.calendar import work_calendar
+
+    return work_calendar()
+
+
+def cmd_workdays_add(args) -> int:
+    start = _date_arg(args.date)
+    if not re.fullmatch(r"[+-]?\d{1,7}", args.n.strip()):
+        raise CliError(f"天数“{args.n}”无效，应为 0 或正整数 / N must be a whole number >= 0", EXIT_USAGE)
+    n = int(args.n)
+    if n < 0:
+        raise CliError(f"天数不能为负数：{n} / N must be >= 0", EXIT_USAGE)
+    from gongjian.standards.workdays import MissingYear
+
+    try:
+        result = _work_calendar().add(start, n)
+    except MissingYear as exc:
+        raise _missing_year(exc.year) from None
+    _say(result.isoformat())
+    return 0
+
+
+def cmd_workdays_is(args) -> int:
+    day = _date_arg(args.date)
+    from gongjian.standards.workdays import MissingYear
+
+    try:
+        _say("是" if _work_calendar().is_workday(day) else "否")
+    except MissingYear as exc:
+        raise _missing_year(exc.year) from None
+    return 0
+
+
+def _print_bad_lines(exc) -> None:
+    print(f"错误 / error: {exc.message}", file=sys.stderr)
+    for e in exc.details or []:
+        print(f"  第 {e['line']} 行 / line {e['line']}: {e['text']}  ← {e['error']}", file=sys.stderr)
+
+
+def cmd_holidays_import(args) -> int:
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CliError(f"无法读取文件 {path}：{exc.strerror} / cannot read the file", EXIT_USAGE) from None
+    _setup_django()
+    _check_ready()
+    from gongjian.core import calendar
+    from gongjian.core.errors import Invalid
+
+    try:
+        parsed = calendar.parse_holiday_file(calendar.decode_holiday_file(data), year=args.year)
+        result = calendar.holidays_import(actor=None, year=parsed.year, days=parsed.days,
+                                          source=f"导入 {path.name}", notice=args.notice or "")
+    except Invalid as exc:
+        _print_bad_lines(exc)
+        return EXIT_FAILED
+    off = sum(not d.is_workday for d in result.stored)
+    work = len(result.stored) - off
+    what = "替换了原有安排" if result.replaced else "新增"
+    _say(f"已导入 {parsed.year} 年节假日安排({what})：工作日放假 {off} 天，周末调休上班 {work} 天 / "
+         f"imported the {parsed.year} schedule: {off} weekday holidays, {work} working weekend days")
+    for day in result.stored:
+        _say(calendar.format_day(day))
+    if result.ignored:
+        lines = "、".join(str(d.line) for d in result.ignored if d.line)
+        _say(f"另有 {len(result.ignored)} 行本来就是周末休息或工作日上班，无需存储(第 {lines} 行) / "
+             f"{len(result.ignored)} line(s) agree with the Monday–Friday rule and were not stored")
+    return 0
+
+
+def cmd_holidays_list(args) -> int:
+    _setup_django()
+    _check_ready()
+    from django.db.models import Count, Q
+
+    from gongjian.core import calendar
+    from gongjian.core.models import HolidayYear
+
+    years = HolidayYear.objects.annotate(
+        n_off=Count("days", filter=Q(days__is_workday=False)),
+        n_work=Count("days", filter=Q(days__is_workday=True)),
+    ).order_by("year")
+    if args.year is not None:
+        years = years.filter(year=args.year)
+        if not years:
+            raise _missing_year(args.year)
+    if not years:
+        _say("尚未导入任何节假日安排 / no holiday schedules yet")
+        return 0
+    for i, hy in enumerate(years):
+        if i:
+            _say("")
+        _say(f"# {hy.year} 年：工作日放假 {hy.n_off} 天，周末调休上班 {hy.n_work} 天；来源 {hy.source}；"
+             f"更新于 {hy.updated_at:%Y-%m-%d} / {hy.year}: {hy.n_off} weekday holidays, "
+             f"{hy.n_work} working weekend days")
+        if hy.notice:
+            _say(f"# 通知 / notice: {' '.join(hy.notice.split())}")
+        text = calendar.schedule_text(hy)
+        if text:
+            _say(text)
+    return 0
+
+
+def _year_arg(text: str) -> int:
+    if not re.fullmatch(r"\d{4}", text.strip()):
+        raise argparse.ArgumentTypeError(f"年份“{text}”无效，应为四位数字 / expected a four-digit year")
+    return int(text)
+
+
 # ----------------------------------------------------------------- parser
 
 
@@ -270,7 +405,50 @@ def build_parser() -> argparse.ArgumentParser:
                               description="重新计算整条哈希链；被改、删、插、调换的记录会被指出(退出码1)。 / "
                                           "Recompute the hash chain; exits 1 naming the first bad row.")
     pv.set_defaults(func=cmd_audit_verify)
-    p.set_defaults(func=lambda a: (p.print_help(), EXIT_USAGE)[1])
+    p.set_defaults(func=lambda a, p=p: (p.print_help(), EXIT_USAGE)[1])
+
+    p = sub.add_parser("workdays", help="工作日计算(按节假日安排和调休) / working days (holidays and make-up days)",
+                       description="按已导入的节假日安排计算工作日。“N 个工作日后”从 DATE 的次日起算，DATE 本身"
+                                   "是第 0 天(无论是否工作日)。所需年份尚未导入时退出码为 2。 / Working days under "
+                                   "the loaded holiday schedules. N working days after DATE counts from the day "
+                                   "after DATE (DATE is day 0). Exits 2 naming the year when a needed year has no "
+                                   "schedule.")
+    wd_sub = p.add_subparsers(dest="workdays_command", metavar="子命令 / subcommand")
+    pw = wd_sub.add_parser("add", help="DATE 之后第 N 个工作日 / the date N working days after DATE",
+                           description="打印 DATE 之后第 N 个工作日(YYYY-MM-DD)。例：限期3个工作日 → "
+                                       "gongjian workdays add 2026-02-13 3 / Print the date N working days "
+                                       "after DATE.")
+    pw.add_argument("date", metavar="DATE", help="起算日期 YYYY-MM-DD(第 0 天) / start date (day 0)")
+    pw.add_argument("n", metavar="N", help="工作日数，0 或正整数 / number of working days, >= 0")
+    pw.set_defaults(func=cmd_workdays_add)
+    pw = wd_sub.add_parser("is", help="DATE 是否工作日：打印 是 或 否 / is DATE a working day (是/否)",
+                           description="打印 是 或 否。 / Print 是 (yes) or 否 (no) for the date.")
+    pw.add_argument("date", metavar="DATE", help="日期 YYYY-MM-DD / the date")
+    pw.set_defaults(func=cmd_workdays_is)
+    p.set_defaults(func=lambda a, p=p: (p.print_help(), EXIT_USAGE)[1])
+
+    p = sub.add_parser("holidays", help="节假日安排：导入和查看 / holiday schedules: import and list",
+                       description="平台自己的节假日表(初始数据来自 chinese-calendar)。国务院公布新一年安排后，"
+                                   "用 import 导入。 / The platform's holiday table (seeded from "
+                                   "chinese-calendar); import each new year's schedule when it is published.")
+    h_sub = p.add_subparsers(dest="holidays_command", metavar="子命令 / subcommand")
+    ph = h_sub.add_parser("import", help="从文件导入一年的安排(整年替换) / import a year's schedule (replaces it)",
+                          description="文件每行一天，只写与“周一至周五上班”不同的日子：2027-01-01,休,元旦 或 "
+                                      "2027-02-07,班,春节调休(休/假/holiday/off，班/上班/work)；# 之后为注释；"
+                                      "所有日期须在同一年。有任何错误行时逐行报告(带行号)，什么也不导入。 / "
+                                      "One exception day per line: date,休|班,name; # comments; all dates in one "
+                                      "year. Any bad line is reported with its line number and nothing is "
+                                      "imported.")
+    ph.add_argument("file", metavar="FILE", help="文本或 CSV 文件(UTF-8 或 GBK) / text or CSV file")
+    ph.add_argument("--year", type=_year_arg, help="文件所属年份(默认取文件中的日期) / the year of the file")
+    ph.add_argument("--notice", help="通知文号或说明 / the notice's reference, e.g. 国办发明电〔2026〕x号")
+    ph.set_defaults(func=cmd_holidays_import)
+    ph = h_sub.add_parser("list", help="列出已导入的年份和日期 / list the loaded years and their days",
+                          description="按导入文件的格式打印(可再导入)。 / Print in the import format "
+                                      "(re-importable).")
+    ph.add_argument("--year", type=_year_arg, help="只列这一年 / only this year")
+    ph.set_defaults(func=cmd_holidays_list)
+    p.set_defaults(func=lambda a, p=p: (p.print_help(), EXIT_USAGE)[1])
 
     p = sub.add_parser("manage", help="Django 管理命令 / Django management passthrough",
                        description="把其余参数交给 Django 的 manage.py。 / Pass the rest to Django's manage.py.",

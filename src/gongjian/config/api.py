@@ -12,6 +12,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 import gongjian
 from gongjian.core.api import router as audit_router
 from gongjian.core.errors import DomainError
+from gongjian.ledger.api import router as ledger_router
 from gongjian.org.api import router as org_router
 from gongjian.org.api import tokens as token_router
 from gongjian.org.services import token_authenticate
@@ -95,3 +96,4 @@ def _http_error(request, exc: HttpError):
 api.add_router("/org", org_router)
 api.add_router("/tokens", token_router)
 api.add_router("/audit", audit_router)
+api.add_router("/ledger", ledger_router)

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "axes",
     "gongjian.core",
     "gongjian.org",
+    "gongjian.ledger",
     "gongjian.web",
 ]
 

@@ -54,3 +54,42 @@ class ChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"head #{self.last_seq}"
+
+
+class HolidayYear(models.Model):
+    """One year's holiday schedule (国务院办公厅节假日安排), as loaded into the platform.
+
+    A year is either here, with its exceptions in ``CalendarDay``, or missing: a deadline that needs a
+    missing year is an error naming it, never a guess.
+    """
+
+    year = models.PositiveSmallIntegerField("年份", unique=True)
+    source = models.CharField("来源", max_length=200, help_text="例如 chinese-calendar 1.11.0，或 导入 文件名")
+    notice = models.TextField("通知", blank=True, help_text="国办通知的文号或摘要(可选)")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "节假日安排"
+        verbose_name_plural = "节假日安排"
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return f"{self.year} 年节假日安排"
+
+
+class CalendarDay(models.Model):
+    """A day that breaks the Monday–Friday rule: a weekday holiday or a make-up working weekend day (调休)."""
+
+    date = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("上班", help_text="勾选：周末调休上班；不勾选：工作日放假")
+    name = models.CharField("名称", max_length=50, blank=True, help_text="例如 春节、春节调休")
+    year = models.ForeignKey(HolidayYear, verbose_name="年份", on_delete=models.CASCADE, related_name="days")
+
+    class Meta:
+        verbose_name = "节假日调整"
+        verbose_name_plural = "节假日调整"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {'班' if self.is_workday else '休'} {self.name}".rstrip()

@@ -14,8 +14,12 @@ from django.db.models import Q
 from gongjian.core.errors import NotFound
 
 
-def scope_q(user, unit_field: str) -> Q | None:
-    """A Q limiting rows to the user's scope, or None when the user sees everything."""
+def scope_q(user, unit_field: str | tuple[str, ...]) -> Q | None:
+    """A Q limiting rows to the user's scope, or None when the user sees everything.
+
+    ``unit_field`` may name several paths to units: a row is visible when any of them is in scope
+    (a case is seen by its responsible unit and by the unit that reported it).
+    """
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return Q(pk__in=[])
     paths = user.scope_paths()
@@ -23,10 +27,12 @@ def scope_q(user, unit_field: str) -> Q | None:
         return None
     if not paths:
         return Q(pk__in=[])
-    lookup = f"{unit_field}__path__startswith" if unit_field else "path__startswith"
+    fields = unit_field if isinstance(unit_field, tuple) else (unit_field,)
     q = Q()
-    for p in paths:
-        q |= Q(**{lookup: p})
+    for field in fields:
+        lookup = f"{field}__path__startswith" if field else "path__startswith"
+        for p in paths:
+            q |= Q(**{lookup: p})
     return q
 
 

@@ -1,0 +1,329 @@
+"""The ledger (台账): campaigns, their categories and escalation rules, and cases.
+
+A case is one planned task or found problem with one responsible unit, a deadline in working days
+and a status that only the state machine in ``flows.py`` changes.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from gongjian.core.scoping import ScopedQuerySet
+from gongjian.org.models import Grid, Unit
+
+
+class Campaign(models.Model):
+    """专项行动: e.g. 污染围城集中整治."""
+
+    name = models.CharField("名称", max_length=100, unique=True)
+    serial_prefix = models.CharField("编号前缀", max_length=20,
+                                     help_text="案件编号的前缀，如“山阳整治”，编号为 山阳整治〔2026〕0001")
+    command_unit = models.ForeignKey(Unit, verbose_name="指挥部", on_delete=models.PROTECT,
+                                     related_name="campaigns")
+    starts_on = models.DateField("开始日期")
+    ends_on = models.DateField("结束日期", null=True, blank=True)
+    description = models.TextField("说明", blank=True)
+    targets = models.TextField("目标任务", blank=True)
+    is_active = models.BooleanField("进行中", default=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "专项行动"
+        verbose_name_plural = "专项行动"
+        ordering = ["-starts_on", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    """问题类别, a tree per campaign, with the default deadline for its cases."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name="专项行动", on_delete=models.CASCADE,
+                                 related_name="categories")
+    parent = models.ForeignKey("self", verbose_name="上级类别", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children")
+    name = models.CharField("名称", max_length=50)
+    default_workdays = models.PositiveSmallIntegerField("默认整改时限(工作日)", default=5)
+    order = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = "问题类别"
+        verbose_name_plural = "问题类别"
+        ordering = ["campaign", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "parent", "name"], name="category_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parent.name}/{self.name}" if self.parent_id else self.name
+
+
+class EscalationLevel(models.IntegerChoices):
+    NONE = 0, "无"
+    WARNING = 1, "预警"
+    LISTED = 2, "挂牌督办"
+    SUMMONS = 3, "约谈"
+    ACCOUNTABILITY = 4, "问责"
+
+
+class EscalationRule(models.Model):
+    """One rung of a campaign's ladder: at ``overdue_workdays`` working days overdue, reach ``level``."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name="专项行动", on_delete=models.CASCADE,
+                                 related_name="escalation_rules")
+    level = models.PositiveSmallIntegerField("等级", choices=EscalationLevel.choices)
+    overdue_workdays = models.PositiveSmallIntegerField("超期工作日数")
+    notify_leader = models.BooleanField("通知分包领导", default=False)
+
+    class Meta:
+        verbose_name = "督办升级规则"
+        verbose_name_plural = "督办升级规则"
+        ordering = ["campaign", "level"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "level"], name="escalation_rule_unique")]
+
+    def __str__(self) -> str:
+        return f"超期 {self.overdue_workdays} 个工作日 → {self.get_level_display()}"
+
+
+class CaseKind(models.TextChoices):
+    TASK = "task", "计划任务"
+    PROBLEM = "problem", "发现问题"
+
+
+class Source(models.TextChoices):
+    PLAN = "plan", "计划任务"
+    SELF_CHECK = "self_check", "自查"
+    DISTRICT_INSPECTION = "district_inspection", "区级督查"
+    CITY = "city", "市级交办"
+    PROVINCE = "province", "省级交办"
+    NIGHT = "night", "夜查"
+    UNANNOUNCED = "unannounced", "暗访"
+    PUBLIC = "public", "群众举报"
+    HOTLINE = "hotline", "12345热线"
+    MONITORING = "monitoring", "监测预警"
+    MEDIA = "media", "媒体曝光"
+
+
+class Priority(models.TextChoices):
+    NORMAL = "normal", "一般"
+    URGENT = "urgent", "紧急"
+
+
+class Status(models.TextChoices):
+    REPORTED = "reported", "已上报"
+    REGISTERED = "registered", "已立案"
+    REJECTED = "rejected", "不予立案"
+    ASSIGNED = "assigned", "已交办"
+    RETURNED = "returned", "已回退"
+    RECTIFYING = "rectifying", "整改中"
+    SUBMITTED = "submitted", "待核查"
+    CLOSED = "closed", "已销号"
+    LONG_TERM = "long_term", "挂账"
+
+
+OPEN_STATUSES = {Status.ASSIGNED, Status.RETURNED, Status.RECTIFYING, Status.SUBMITTED}
+# Statuses in which the responsible unit's deadline runs (and so can be overdue).
+DEADLINE_STATUSES = {Status.ASSIGNED, Status.RECTIFYING}
+
+
+class CaseQuerySet(ScopedQuerySet):
+    pass
+
+
+class Case(models.Model):
+    """One planned task or found problem on the ledger."""
+
+    # Visible to the responsible unit's tree and to the unit that reported it.
+    scope_unit_field = ("unit", "reporter_unit")
+
+    campaign = models.ForeignKey(Campaign, verbose_name="专项行动", on_delete=models.PROTECT,
+                                 related_name="cases")
+    year = models.PositiveSmallIntegerField("年度")
+    number = models.PositiveIntegerField("序号")
+    serial = models.CharField("编号", max_length=40, unique=True)
+    kind = models.CharField("类型", max_length=10, choices=CaseKind.choices, default=CaseKind.PROBLEM)
+    source = models.CharField("来源", max_length=24, choices=Source.choices)
+    category = models.ForeignKey(Category, verbose_name="类别", on_delete=models.PROTECT, related_name="cases")
+    title = models.CharField("标题", max_length=200)
+    description = models.TextField("问题描述", blank=True)
+    address = models.CharField("地址", max_length=200, blank=True)
+    lng = models.FloatField("经度(WGS-84)", null=True, blank=True)
+    lat = models.FloatField("纬度(WGS-84)", null=True, blank=True)
+    grid = models.ForeignKey(Grid, verbose_name="网格", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="cases")
+    unit = models.ForeignKey(Unit, verbose_name="责任单位", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="cases")
+    lead_unit = models.ForeignKey(Unit, verbose_name="牵头单位", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="led_cases")
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="分包领导", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="led_cases")
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="handled_cases")
+    priority = models.CharField("紧急程度", max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.REPORTED,
+                              db_index=True)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上报人", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="reported_cases")
+    reporter_unit = models.ForeignKey(Unit, verbose_name="上报单位", null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="reported_cases")
+    reported_at = models.DateTimeField("上报时间", db_index=True)
+    assigned_on = models.DateField("交办日期", null=True, blank=True)
+    deadline = models.DateField("整改期限", null=True, blank=True, db_index=True)
+    warn_on = models.DateField("黄灯日期", null=True, blank=True,
+                               help_text="用去 80% 整改时限(工作日)的日期；此后亮黄灯")
+    submitted_at = models.DateTimeField("提交整改时间", null=True, blank=True)
+    closed_at = models.DateTimeField("销号时间", null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="核查人", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="closed_cases")
+    # Per-case facts for the indicators (GB/T 30428): 按期处置 (the unit's last submission by the
+    # deadline) and 按期结案 (closed out by the deadline).
+    submitted_on_time = models.BooleanField("按期处置", null=True, blank=True)
+    closed_on_time = models.BooleanField("按期结案", null=True, blank=True)
+    rework_count = models.PositiveSmallIntegerField("返工次数", default=0)
+    return_count = models.PositiveSmallIntegerField("回退次数", default=0)
+    extension_count = models.PositiveSmallIntegerField("延期次数", default=0)
+    escalation_level = models.PositiveSmallIntegerField("督办等级", choices=EscalationLevel.choices,
+                                                        default=EscalationLevel.NONE)
+    rejection_reason = models.TextField("不予立案理由", blank=True)
+    long_term_plan = models.TextField("挂账整改计划", blank=True)
+    long_term_review_on = models.DateField("挂账复查日期", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "案件"
+        verbose_name_plural = "案件"
+        ordering = ["-reported_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "year", "number"], name="case_number_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "status", "deadline"], name="case_campaign_status_idx"),
+            models.Index(fields=["unit", "status"], name="case_unit_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.serial} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def snapshot(self) -> dict:
+        return {
+            "status": self.status, "unit": self.unit_id, "lead_unit": self.lead_unit_id,
+            "leader": self.leader_id, "handler": self.handler_id, "deadline": self.deadline,
+            "priority": self.priority, "category": self.category_id, "title": self.title,
+            "escalation_level": self.escalation_level, "rework_count": self.rework_count,
+        }
+
+
+class EvidenceStage(models.TextChoices):
+    BEFORE = "before", "整改前"
+    AFTER = "after", "整改后"
+    OTHER = "other", "其他材料"
+
+
+def evidence_path(instance, filename: str) -> str:
+    return f"evidence/{instance.case.year}/{instance.case_id}/{instance.sha256[:16]}-{filename[-60:]}"
+
+
+class Evidence(models.Model):
+    """A photo or file attached to a case at one step (before/after)."""
+
+    scope_unit_field = ("case__unit", "case__reporter_unit")
+
+    case = models.ForeignKey(Case, verbose_name="案件", on_delete=models.CASCADE, related_name="evidence")
+    stage = models.CharField("阶段", max_length=10, choices=EvidenceStage.choices)
+    file = models.FileField("文件", upload_to=evidence_path)
+    original_name = models.CharField("原文件名", max_length=200)
+    content_type = models.CharField("类型", max_length=100)
+    size = models.PositiveBigIntegerField("大小(字节)")
+    sha256 = models.CharField(max_length=64)
+    is_image = models.BooleanField(default=False)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    taken_at = models.DateTimeField("拍摄时间", null=True, blank=True)
+    lng = models.FloatField("拍摄经度", null=True, blank=True)
+    lat = models.FloatField("拍摄纬度", null=True, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", null=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "佐证材料"
+        verbose_name_plural = "佐证材料"
+        ordering = ["case", "stage", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case.serial} {self.get_stage_display()} {self.original_name}"
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", "待审批"
+    APPROVED = "approved", "已批准"
+    REFUSED = "refused", "未批准"
+
+
+class ExtensionRequest(models.Model):
+    """延期申请: a unit asks for more time; a commander decides."""
+
+    scope_unit_field = "case__unit"
+
+    case = models.ForeignKey(Case, verbose_name="案件", on_delete=models.CASCADE, related_name="extensions")
+    requested_deadline = models.DateField("申请延至")
+    reason = models.TextField("理由")
+    status = models.CharField("状态", max_length=10, choices=ExtensionStatus.choices,
+                              default=ExtensionStatus.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审批人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.TextField("审批意见", blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "延期申请"
+        verbose_name_plural = "延期申请"
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["case"], condition=models.Q(status="pending"),
+                                    name="one_pending_extension_per_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.serial} 延期至 {self.requested_deadline}"
+
+
+class Escalation(models.Model):
+    """A rung reached on the ladder (预警 / 挂牌督办 / 约谈 / 问责) for one case, once."""
+
+    scope_unit_field = "case__unit"
+
+    case = models.ForeignKey(Case, verbose_name="案件", on_delete=models.CASCADE, related_name="escalations")
+    level = models.PositiveSmallIntegerField("等级", choices=EscalationLevel.choices)
+    overdue_workdays = models.PositiveSmallIntegerField("超期工作日数")
+    unit = models.ForeignKey(Unit, verbose_name="责任单位", on_delete=models.PROTECT, related_name="+")
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="分包领导", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "督办记录"
+        verbose_name_plural = "督办记录"
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["case", "level"], name="escalation_once_per_level")]
+
+    def __str__(self) -> str:
+        return f"{self.case.serial} {self.get_level_display()}"

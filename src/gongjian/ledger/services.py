@@ -1,0 +1,404 @@
+"""Every write on the ledger: report, the moves of the loop, extensions, evidence, escalation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from gongjian.core import audit
+from gongjian.core.errors import Conflict, Forbidden, Invalid
+from gongjian.ledger import flows
+from gongjian.ledger.evidence import store_evidence
+from gongjian.ledger.models import (
+    DEADLINE_STATUSES,
+    Campaign,
+    Case,
+    CaseKind,
+    Category,
+    Escalation,
+    EscalationLevel,
+    EscalationRule,
+    Evidence,
+    EvidenceStage,
+    ExtensionRequest,
+    ExtensionStatus,
+    Priority,
+    Source,
+    Status,
+)
+from gongjian.org.models import LeaderAssignment, Role, Unit
+from gongjian.org.permissions import require
+from gongjian.org.selectors import locate_grid
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def _calendar():
+    from gongjian.core.calendar import work_calendar
+
+    return work_calendar()
+
+
+def _workday_call(fn, *args):
+    from gongjian.standards.workdays import MissingYear
+
+    try:
+        return fn(*args)
+    except MissingYear as exc:
+        raise Invalid(f"{exc.year} 年的节假日安排尚未导入，无法计算工作日期限；请管理员先导入 / "
+                      f"no holiday schedule for {exc.year}", field="deadline") from None
+
+
+def deadline_after(start: dt.date, workdays: int) -> dt.date:
+    return _workday_call(_calendar().add, start, workdays)
+
+
+def warn_date(assigned_on: dt.date, deadline: dt.date) -> dt.date:
+    """The day 80 % of the allowed working time is used up (yellow light from then on)."""
+    cal = _calendar()
+    allowed = _workday_call(cal.count, assigned_on, deadline)
+    return _workday_call(cal.add, assigned_on, math.ceil(0.8 * allowed)) if allowed else assigned_on
+
+
+# ------------------------------------------------------------------ campaigns
+
+
+def _is_dispatcher(actor) -> bool:
+    return actor is None or flows.is_dispatcher(actor)
+
+
+@transaction.atomic
+def campaign_create(*, actor, name: str, serial_prefix: str, command_unit: Unit, starts_on: dt.date,
+                    ends_on: dt.date | None = None, description: str = "", targets: str = "",
+                    categories: list[dict] | None = None, escalation: list[dict] | None = None) -> Campaign:
+    """A campaign with its category tree ([{name, default_workdays, children: [...]}]) and ladder."""
+    require(_is_dispatcher(actor), "新建专项行动")
+    name = (name or "").strip()
+    if not name:
+        raise Invalid("专项行动名称不能为空 / name is required", field="name")
+    if Campaign.objects.filter(name=name).exists():
+        raise Conflict(f"已有名为“{name}”的专项行动 / campaign exists", field="name")
+    if not (serial_prefix or "").strip():
+        raise Invalid("编号前缀不能为空 / serial prefix is required", field="serial_prefix")
+    if ends_on and ends_on < starts_on:
+        raise Invalid("结束日期不能早于开始日期 / ends before it starts", field="ends_on")
+    campaign = Campaign.objects.create(name=name, serial_prefix=serial_prefix.strip(), command_unit=command_unit,
+                                       starts_on=starts_on, ends_on=ends_on, description=description,
+                                       targets=targets)
+
+    def add_categories(items, parent=None):
+        for i, item in enumerate(items or []):
+            cat = Category.objects.create(campaign=campaign, parent=parent, name=item["name"], order=i,
+                                          default_workdays=item.get("default_workdays", 5))
+            add_categories(item.get("children"), cat)
+
+    add_categories(categories)
+    for rule in escalation or []:
+        if rule["level"] not in EscalationLevel.values or rule["level"] == EscalationLevel.NONE:
+            raise Invalid(f"督办等级 {rule['level']} 无效 / unknown level", field="escalation")
+        EscalationRule.objects.create(campaign=campaign, level=rule["level"],
+                                      overdue_workdays=rule["overdue_workdays"],
+                                      notify_leader=rule.get("notify_leader", False))
+    audit.record(actor=actor, action="campaign.create", obj=campaign,
+                 after={"name": name, "serial_prefix": campaign.serial_prefix, "command_unit": command_unit.pk,
+                        "categories": list(campaign.categories.values_list("name", flat=True)),
+                        "escalation": list(campaign.escalation_rules.values("level", "overdue_workdays"))})
+    return campaign
+
+
+# ------------------------------------------------------------------ reporting
+
+
+def _next_number(campaign: Campaign, year: int) -> int:
+    Campaign.objects.select_for_update().filter(pk=campaign.pk).first()  # serialises numbering
+    top = Case.objects.filter(campaign=campaign, year=year).aggregate(m=Max("number"))["m"]
+    return (top or 0) + 1
+
+
+def _responsible_leader(unit: Unit | None):
+    """The 分包 leader of the unit or its nearest ancestor that has one."""
+    if unit is None:
+        return None
+    ids = [unit.pk, *reversed(unit.ancestor_ids)]
+    found = {la.unit_id: la.leader for la in LeaderAssignment.objects.filter(unit_id__in=ids)
+             .select_related("leader").order_by("id")}
+    for uid in ids:
+        if uid in found:
+            return found[uid]
+    return None
+
+
+@transaction.atomic
+def case_report(*, actor, campaign: Campaign, category: Category, title: str, source: str,
+                kind: str = CaseKind.PROBLEM, description: str = "", address: str = "",
+                lng: float | None = None, lat: float | None = None, unit: Unit | None = None,
+                priority: str = Priority.NORMAL, reported_at: dt.datetime | None = None) -> Case:
+    """上报: a new case. The grid and responsible unit come from the point when not given.
+
+    Planned tasks entered by the command post are registered at once.
+    """
+    if actor is not None and not actor.is_active:
+        raise Forbidden("账号已停用 / inactive account")
+    title = (title or "").strip()
+    if not title:
+        raise Invalid("标题不能为空 / title is required", field="title")
+    if len(title) > 200:
+        raise Invalid("标题不能超过200字 / title too long", field="title")
+    if category.campaign_id != campaign.pk:
+        raise Invalid(f"类别“{category}”不属于专项行动“{campaign}” / category of another campaign",
+                      field="category")
+    if source not in Source.values:
+        raise Invalid(f"来源“{source}”无效 / unknown source", field="source")
+    if kind not in CaseKind.values:
+        raise Invalid(f"类型“{kind}”无效 / unknown kind", field="kind")
+    if priority not in Priority.values:
+        raise Invalid(f"紧急程度“{priority}”无效 / unknown priority", field="priority")
+    if (lng is None) != (lat is None):
+        raise Invalid("经度和纬度必须同时填写 / give both lng and lat", field="lng")
+    grid = None
+    if lng is not None:
+        if not (-180 <= lng <= 180 and -90 <= lat <= 90):
+            raise Invalid("坐标超出范围 / coordinates out of range", field="lng")
+        grid = locate_grid(lng, lat)
+        if unit is None and grid is not None:
+            unit = grid.unit
+    if kind == CaseKind.TASK and not _is_dispatcher(actor):
+        raise Forbidden("只有指挥部可以下达计划任务 / only the command post creates planned tasks")
+    moment = reported_at or timezone.now()
+    year = timezone.localtime(moment).year
+    number = _next_number(campaign, year)
+    case = Case.objects.create(
+        campaign=campaign, year=year, number=number, serial=f"{campaign.serial_prefix}〔{year}〕{number:04d}",
+        kind=kind, source=source, category=category, title=title, description=description.strip(),
+        address=address.strip(), lng=lng, lat=lat, grid=grid, unit=unit, priority=priority,
+        status=Status.REPORTED, reported_by=actor, reporter_unit=getattr(actor, "unit", None),
+        reported_at=moment, leader=_responsible_leader(unit),
+    )
+    audit.record(actor=actor, action="case.report", obj=case, after=case.snapshot())
+    if kind == CaseKind.TASK:
+        case = transition(actor=actor, case=case, action="register")
+    return case
+
+
+# ------------------------------------------------------------------ the loop
+
+
+def _load_for_update(case: Case) -> Case:
+    return (Case.objects.select_for_update(of=("self",)).select_related("unit", "campaign", "category")
+            .get(pk=case.pk))
+
+
+def _require_reason(reason: str, what: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(f"{what}必须填写理由 / a reason is required", field="reason")
+    return reason
+
+
+@transaction.atomic
+def transition(*, actor, case: Case, action: str, reason: str = "", unit: Unit | None = None,
+               deadline: dt.date | None = None, workdays: int | None = None, handler=None,
+               lead_unit: Unit | None = None, plan: str = "", review_on: dt.date | None = None) -> Case:
+    """Make one move of the loop. Illegal moves raise Conflict (409) and change nothing."""
+    move = flows.MOVES.get(action)
+    if move is None:
+        raise Invalid(f"未知操作“{action}”，可选：{'、'.join(flows.MOVES)} / unknown action", field="action")
+    case = _load_for_update(case)
+    if case.status not in move.sources:
+        allowed = "、".join(Status(s).label for s in move.sources)
+        raise Conflict(f"案件 {case.serial} 当前状态为“{case.get_status_display()}”，不能“{move.label}”"
+                       f"(只能在 {allowed} 时) / cannot {action} a case that is {case.status}",
+                       details={"status": case.status, "action": action})
+    if not flows.may(actor, move, case):
+        raise Forbidden(f"“{move.label}”只能由{flows.WHO_LABEL[move.who]}操作 / not permitted")
+    before = case.snapshot()
+    now = timezone.now()
+    if action == "reject":
+        case.rejection_reason = reason = _require_reason(reason, "不予立案")
+    elif action == "assign":
+        _apply_assignment(case, unit=unit, deadline=deadline, workdays=workdays, handler=handler,
+                          lead_unit=lead_unit)
+    elif action == "accept":
+        if actor is not None and case.handler_id is None and actor.has_role(Role.HANDLER):
+            case.handler = actor
+    elif action == "return":
+        reason = _require_reason(reason, "回退")
+        case.return_count += 1
+    elif action == "submit":
+        if not case.evidence.filter(stage=EvidenceStage.AFTER).exists():
+            raise Invalid("提交整改前请上传整改后照片 / upload after-photos before submitting", field="evidence")
+        case.submitted_at = now
+        case.submitted_on_time = case.deadline is None or today() <= case.deadline
+    elif action == "close":
+        if not case.evidence.filter(stage=EvidenceStage.AFTER).exists():
+            raise Invalid("没有整改后照片，不能销号 / no after-evidence, cannot close", field="evidence")
+        case.closed_at = now
+        case.closed_by = actor
+        case.closed_on_time = case.deadline is None or today() <= case.deadline
+    elif action == "rework":
+        reason = _require_reason(reason, "返工")
+        case.rework_count += 1
+        case.submitted_at = None
+    elif action == "hang":
+        if not (plan or "").strip():
+            raise Invalid("挂账须填写整改计划 / a plan is required", field="plan")
+        if review_on is None or review_on <= today():
+            raise Invalid("挂账须填写今天以后的复查日期 / a future review date is required", field="review_on")
+        case.long_term_plan, case.long_term_review_on = plan.strip(), review_on
+    case.status = move.target
+    case.save()
+    audit.record(actor=actor, action=f"case.{action}", obj=case, before=before, after=case.snapshot(),
+                 reason=reason)
+    return case
+
+
+def _apply_assignment(case: Case, *, unit, deadline, workdays, handler, lead_unit) -> None:
+    unit = unit or case.unit
+    if unit is None:
+        raise Invalid("交办须指定责任单位 / a responsible unit is required", field="unit")
+    assigned_on = today()
+    if deadline is not None and workdays is not None:
+        raise Invalid("整改期限和工作日数只能填一个 / give a deadline or a number of working days", field="deadline")
+    if deadline is None:
+        n = workdays if workdays is not None else case.category.default_workdays
+        if n < 0:
+            raise Invalid("工作日数不能为负 / working days must not be negative", field="workdays")
+        deadline = deadline_after(assigned_on, n)
+    if deadline < assigned_on:
+        raise Invalid(f"整改期限 {deadline} 早于交办日期 {assigned_on} / deadline before the assignment",
+                      field="deadline")
+    if handler is not None and not (handler.has_role(Role.HANDLER) and handler.unit_id
+                                    and unit.path.startswith(handler.unit.path)):
+        raise Invalid(f"“{handler}”不是“{unit}”的经办人 / handler is not in the unit", field="handler")
+    case.unit = unit
+    case.lead_unit = lead_unit
+    case.handler = handler
+    case.leader = _responsible_leader(unit)
+    case.assigned_on = assigned_on
+    case.deadline = deadline
+    case.warn_on = warn_date(assigned_on, deadline)
+
+
+# ------------------------------------------------------------------ extensions
+
+
+@transaction.atomic
+def extension_request(*, actor, case: Case, requested_deadline: dt.date, reason: str) -> ExtensionRequest:
+    case = _load_for_update(case)
+    if case.status not in DEADLINE_STATUSES:
+        raise Conflict(f"案件当前状态为“{case.get_status_display()}”，不能申请延期 / cannot extend now")
+    if actor is not None and not (flows.is_unit_handler(actor, case) or actor.is_admin):
+        raise Forbidden("只有责任单位的经办人可以申请延期 / only the unit's handler may ask")
+    reason = _require_reason(reason, "申请延期")
+    if case.deadline and requested_deadline <= case.deadline:
+        raise Invalid(f"申请的期限应晚于现在的期限 {case.deadline} / must be later than the current deadline",
+                      field="requested_deadline")
+    if case.extensions.filter(status=ExtensionStatus.PENDING).exists():
+        raise Conflict("已有待审批的延期申请 / an extension request is already pending")
+    _workday_call(_calendar().is_workday, requested_deadline)  # the year must have a schedule
+    ext = ExtensionRequest.objects.create(case=case, requested_deadline=requested_deadline, reason=reason,
+                                          requested_by=actor)
+    audit.record(actor=actor, action="case.extension_request", obj=case, reason=reason,
+                 after={"extension": ext.pk, "requested_deadline": requested_deadline})
+    return ext
+
+
+@transaction.atomic
+def extension_decide(*, actor, extension: ExtensionRequest, approve: bool, note: str = "") -> ExtensionRequest:
+    ext = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
+    if ext.status != ExtensionStatus.PENDING:
+        raise Conflict("该延期申请已审批 / already decided")
+    if actor is not None and not flows.is_dispatcher(actor):
+        raise Forbidden("延期由指挥部审批 / extensions are decided by the command post")
+    case = _load_for_update(ext.case)
+    before = case.snapshot()
+    ext.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
+    ext.decided_by, ext.decided_at, ext.decision_note = actor, timezone.now(), note.strip()
+    ext.save()
+    if approve:
+        case.deadline = ext.requested_deadline
+        case.warn_on = warn_date(case.assigned_on or today(), case.deadline)
+        case.extension_count += 1
+        case.escalation_level = EscalationLevel.NONE if case.deadline >= today() else case.escalation_level
+        case.save()
+    audit.record(actor=actor, action="case.extension_" + ("approve" if approve else "refuse"), obj=case,
+                 before=before, after=case.snapshot(), reason=note)
+    return ext
+
+
+# ------------------------------------------------------------------ evidence
+
+
+@transaction.atomic
+def evidence_add(*, actor, case: Case, stage: str, upload) -> Evidence:
+    """Attach a photo or file. Images are verified by Pillow; EXIF time and GPS are kept."""
+    case = _load_for_update(case)
+    if stage not in EvidenceStage.values:
+        raise Invalid(f"阶段“{stage}”无效 / unknown stage", field="stage")
+    if actor is not None:
+        allowed = (flows.is_unit_handler(actor, case) or flows.is_dispatcher(actor)
+                   or actor.has_role(Role.INSPECTOR) or actor.pk == case.reported_by_id)
+        if not allowed:
+            raise Forbidden("没有权限为该案件上传材料 / not permitted")
+    if case.status in (Status.CLOSED, Status.REJECTED):
+        raise Conflict("案件已办结，不能再上传材料 / the case is finished")
+    evidence = store_evidence(case=case, stage=stage, upload=upload, actor=actor)
+    audit.record(actor=actor, action="case.evidence_add", obj=case,
+                 after={"evidence": evidence.pk, "stage": stage, "name": evidence.original_name,
+                        "sha256": evidence.sha256, "size": evidence.size})
+    return evidence
+
+
+# ------------------------------------------------------------------ escalation
+
+
+def overdue_workdays(case: Case, on: dt.date) -> int:
+    if case.deadline is None or on <= case.deadline:
+        return 0
+    return _workday_call(_calendar().count, case.deadline, on)
+
+
+def escalate(*, actor=None, on: dt.date | None = None, dry_run: bool = False) -> list[tuple[Case, int, int]]:
+    """The escalation scan: each overdue case climbs its campaign's ladder, each rung once.
+
+    Returns (case, level reached, working days overdue) for every new rung. Idempotent: a second
+    run on the same day changes nothing.
+    """
+    on = on or today()
+    rules: dict[int, list[EscalationRule]] = {}
+    for rule in EscalationRule.objects.order_by("level"):
+        rules.setdefault(rule.campaign_id, []).append(rule)
+    found = []
+    overdue = (Case.objects.filter(status__in=DEADLINE_STATUSES, deadline__lt=on, campaign_id__in=list(rules))
+               .select_related("unit", "campaign").order_by("id"))
+    for case in overdue.iterator(chunk_size=2000):
+        days = overdue_workdays(case, on)
+        reached = max((r.level for r in rules[case.campaign_id] if days >= r.overdue_workdays),
+                      default=EscalationLevel.NONE)
+        if reached > case.escalation_level:
+            found.append((case, reached, days))
+    if dry_run:
+        return found
+    for case, level, days in found:
+        with transaction.atomic():
+            locked = _load_for_update(case)
+            if level <= locked.escalation_level:
+                continue  # another run got there first
+            before = locked.snapshot()
+            for rung in range(locked.escalation_level + 1, level + 1):
+                if EscalationLevel(rung) in [r.level for r in rules[case.campaign_id]]:
+                    Escalation.objects.get_or_create(case=locked, level=rung,
+                                                     defaults={"overdue_workdays": days, "unit": locked.unit,
+                                                               "leader": locked.leader})
+            locked.escalation_level = level
+            locked.save(update_fields=["escalation_level", "updated_at"])
+            audit.record(actor=actor, action="case.escalate", obj=locked, before=before,
+                         after=locked.snapshot(), reason=f"超期 {days} 个工作日")
+    return found
+
