@@ -97,9 +97,12 @@ def cmd_init(args) -> int:
     if msg:
         _say(msg)
     if args.demo:
+        from gongjian.ledger import demo as ledger_demo
         from gongjian.org import demo
 
-        if demo.load(log=_say):
+        loaded = demo.load(log=_say)
+        loaded = ledger_demo.load(log=_say) or loaded
+        if loaded:
             _say("已载入演示区：山阳区 / demo district loaded")
         else:
             _say("演示区已存在，未作改动 / demo district already present, unchanged")
@@ -210,6 +213,20 @@ def cmd_audit_verify(args) -> int:
         return 0
     print(f"审计链损坏 / audit chain broken: {result.message}", file=sys.stderr)
     return EXIT_FAILED
+
+
+def cmd_escalate(args) -> int:
+    _setup_django()
+    from gongjian.ledger import services
+    from gongjian.ledger.models import EscalationLevel
+
+    found = services.escalate(dry_run=args.dry_run)
+    verb = "将升级 / would escalate" if args.dry_run else "已升级 / escalated"
+    for case, level, days in found:
+        _say(f"{case.serial}  {case.unit.name if case.unit_id else '—'}  超期 {days} 个工作日 → "
+             f"{EscalationLevel(level).label}")
+    _say(f"{verb}: {len(found)} 件 / cases")
+    return 0
 
 
 def cmd_manage(args) -> int:
@@ -449,6 +466,13 @@ def build_parser() -> argparse.ArgumentParser:
     ph.add_argument("--year", type=_year_arg, help="只列这一年 / only this year")
     ph.set_defaults(func=cmd_holidays_list)
     p.set_defaults(func=lambda a, p=p: (p.print_help(), EXIT_USAGE)[1])
+
+    p = sub.add_parser("escalate", help="超期督办扫描 / run the escalation scan",
+                       description="按各专项行动的督办规则，把超期案件升级为预警、挂牌督办、约谈、问责；每级只记一次，"
+                                   "重复运行不会重复升级。 / Climb each overdue case up its campaign's ladder, each "
+                                   "rung once; running it again changes nothing.")
+    p.add_argument("--dry-run", action="store_true", help="只列出，不写入 / list only, write nothing")
+    p.set_defaults(func=cmd_escalate)
 
     p = sub.add_parser("manage", help="Django 管理命令 / Django management passthrough",
                        description="把其余参数交给 Django 的 manage.py。 / Pass the rest to Django's manage.py.",

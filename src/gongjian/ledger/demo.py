@@ -142,7 +142,7 @@ def load(log=print) -> bool:
                 continue
             handler = handlers.get(street)
             services.transition(actor=commander, case=case, action="assign", unit=case.unit or unit,
-                                workdays=cats[cat].default_workdays)
+                                workdays=_within_schedule(today, cats[cat].default_workdays))
             if stage == "assigned":
                 continue
             actor = handler or _street_handler(street)
@@ -155,10 +155,13 @@ def load(log=print) -> bool:
                                     review_on=today + dt.timedelta(days=60))
                 continue
             if stage == "rectifying_extended":
-                ext = services.extension_request(actor=actor, case=case,
-                                                 requested_deadline=Case.objects.get(pk=case.pk).deadline
-                                                 + dt.timedelta(days=7), reason="连续降雨，清运车辆无法进场")
-                services.extension_decide(actor=commander, extension=ext, approve=True, note="同意延期一周")
+                deadline = Case.objects.get(pk=case.pk).deadline
+                extra = _within_schedule(deadline, 5)
+                if extra:
+                    ext = services.extension_request(
+                        actor=actor, case=case, requested_deadline=services.deadline_after(deadline, extra),
+                        reason="连续降雨，清运车辆无法进场")
+                    services.extension_decide(actor=commander, extension=ext, approve=True, note="同意延期")
             if stage.startswith("rectifying"):
                 if stage == "rectifying_late":
                     _age(case, rnd.randint(6, 15))
@@ -174,6 +177,17 @@ def load(log=print) -> bool:
     services.escalate()
     log(f"  专项行动 1 个，案件 {n} 件 / campaign and cases")
     return True
+
+
+def _within_schedule(start: dt.date, workdays: int) -> int:
+    """Working days for a demo deadline, kept inside the years that have a holiday schedule.
+
+    Real deadlines refuse to guess a year without one; the demo must load on any day, including
+    late December before the next year's schedule has been imported.
+    """
+    cal = services._calendar()
+    last_covered = dt.date(max(cal.years), 12, 31)
+    return max(0, min(workdays, cal.count(start, last_covered)))
 
 
 def _street_handler(street: str):
