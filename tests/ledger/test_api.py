@@ -41,7 +41,7 @@ def test_the_loop_over_http(ledger):
     assert _post(commander, f"{url}/transitions/register").status_code == 200
     resp = _post(commander, f"{url}/transitions/assign", {"workdays": 3})
     assert resp.status_code == 200 and resp.json()["deadline"] == "2026-06-04"
-    assert resp.json()["light"] == "green"
+    assert resp.json()["light"] == "green" and resp.json()["workdays_left"] == 3
     # The handler's page offers exactly the moves the handler may make.
     moves = {m["action"] for m in handler.get(url).json()["moves"]}
     assert moves == {"accept", "return"}
@@ -132,6 +132,8 @@ def test_ledger_filters_counts_and_light(ledger, fixed_today):
     page2 = client.get("/api/ledger/cases", {"page_size": 2, "page": 2, "order": "serial"}).json()
     assert [r["serial"] for r in page2["results"]] == sorted(r["serial"] for r in page["results"])[2:4]
     assert client.get("/api/ledger/cases", {"light": "purple"}).status_code == 400
+    # Red case: deadline Friday 29 May, today Monday 1 June: one working day overdue.
+    assert client.get(f"/api/ledger/cases/{b.pk}").json()["workdays_left"] == -1
     # Another street's handler sees none of street A's cases.
     assert _as(d["handler_b"]).get("/api/ledger/cases").json()["count"] == 0
     assert {r["id"] for r in _as(d["handler_a"]).get("/api/ledger/cases").json()["results"]} >= {a.pk, b.pk, c.pk}

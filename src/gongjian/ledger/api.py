@@ -9,7 +9,7 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from gongjian.core import audit
-from gongjian.core.errors import Invalid
+from gongjian.core.errors import Invalid, NotFound
 from gongjian.core.scoping import get_visible
 from gongjian.ledger import flows, selectors, services
 from gongjian.ledger.models import Campaign, Case, Category, Evidence, ExtensionRequest
@@ -58,8 +58,6 @@ def list_campaigns(request):
 def get_campaign(request, campaign_id: int):
     c = selectors.campaigns_visible(request.auth).filter(pk=campaign_id).first()
     if c is None:
-        from gongjian.core.errors import NotFound
-
         raise NotFound("专项行动不存在 / not found")
     return c
 
@@ -120,11 +118,11 @@ def _detail(request, case: Case) -> Case:
     case.moves_list = flows.available_moves(request.auth, case)
     case.workdays_left = None
     if case.deadline and case.light:
-        cal = services._calendar()
-        try:
-            case.workdays_left = (cal.count(on, case.deadline) if case.deadline >= on
-                                  else -cal.count(case.deadline, on))
-        except Exception:
+        from gongjian.standards.workdays import MissingYear
+
+        try:  # negative when overdue
+            case.workdays_left = services._calendar().count(on, case.deadline)
+        except MissingYear:
             case.workdays_left = None
     return case
 

@@ -54,8 +54,8 @@ def is_dispatcher(user) -> bool:
 
 
 def in_unit(user, case) -> bool:
-    """The user belongs to the case's responsible unit or one of its sub-units... or above it
-    (a street's handler answers for its communities' cases)."""
+    """The user's unit is the case's responsible unit or a unit above it (a street's handler
+    answers for its communities' cases)."""
     if not user.unit_id or not case.unit_id:
         return False
     return case.unit.path.startswith(user.unit.path)
