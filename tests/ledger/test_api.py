@@ -158,3 +158,45 @@ def test_campaign_creation_is_for_the_command_post(ledger):
     assert _post(_as(ledger.d["handler_a"]), "/api/ledger/campaigns", body).status_code == 403
     resp = _post(_as(ledger.d["commander"]), "/api/ledger/campaigns", body)
     assert resp.status_code == 201 and resp.json()["categories"][0]["default_workdays"] == 2
+
+
+# Each move through HTTP: (action, a status it starts from, who makes it, body)
+API_MOVES = [
+    ("register", Status.REPORTED, "commander", {}),
+    ("reject", Status.REPORTED, "commander", {"reason": "重复上报"}),
+    ("assign", Status.REGISTERED, "commander", {"workdays": 2}),
+    ("accept", Status.ASSIGNED, "handler_a", {}),
+    ("return", Status.ASSIGNED, "handler_a", {"reason": "不属于本单位"}),
+    ("submit", Status.RECTIFYING, "handler_a", {}),
+    ("close", Status.SUBMITTED, "inspector", {}),
+    ("rework", Status.SUBMITTED, "inspector", {"reason": "未整改到位"}),
+    ("hang", Status.RECTIFYING, "commander", {"plan": "分期拆除", "review_on": "2026-08-01"}),
+    ("resume", Status.LONG_TERM, "commander", {}),
+]
+
+
+def _case_at(ledger, status):
+    case = ledger.report(lng=113.205, lat=35.205)
+    Case.objects.filter(pk=case.pk).update(status=status, assigned_on=TODAY, deadline=dt.date(2026, 6, 5),
+                                           warn_on=dt.date(2026, 6, 4))
+    case = Case.objects.get(pk=case.pk)
+    services.evidence_add(actor=None, case=case, stage="after", upload=jpeg())
+    return case
+
+
+@pytest.mark.parametrize(("action", "status", "who", "body"), API_MOVES, ids=[m[0] for m in API_MOVES])
+def test_each_move_over_http_allowed_then_refused(ledger, action, status, who, body):
+    from gongjian.ledger.flows import MOVES
+
+    case = _case_at(ledger, status)
+    client = _as(ledger.d[who])
+    resp = _post(client, f"/api/ledger/cases/{case.pk}/transitions/{action}", body)
+    assert resp.status_code == 200, resp.content
+    assert Case.objects.get(pk=case.pk).status == MOVES[action].target
+    # The same move again, now from the status it led to, is refused unless the table allows it.
+    after = Case.objects.get(pk=case.pk).status
+    again = _post(client, f"/api/ledger/cases/{case.pk}/transitions/{action}", body)
+    if after in MOVES[action].sources:
+        pytest.fail(f"{action} is repeatable from {after}")
+    assert again.status_code == 409, again.content
+    assert Case.objects.get(pk=case.pk).status == after
