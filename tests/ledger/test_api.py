@@ -200,3 +200,12 @@ def test_each_move_over_http_allowed_then_refused(ledger, action, status, who, b
         pytest.fail(f"{action} is repeatable from {after}")
     assert again.status_code == 409, again.content
     assert Case.objects.get(pk=case.pk).status == after
+
+
+def test_a_200_mb_upload_is_refused_before_it_is_read(ledger):
+    case = services.transition(actor=ledger.d["handler_a"], case=ledger.assigned(), action="accept")
+    resp = _as(ledger.d["handler_a"]).post(f"/api/ledger/cases/{case.pk}/evidence",
+                                           {"stage": "after", "file": jpeg()}, CONTENT_LENGTH=str(200 * 1024 * 1024))
+    assert resp.status_code == 413
+    assert "过大" in resp.json()["error"]["message"]
+    assert not case.evidence.filter(stage="after").exists()
