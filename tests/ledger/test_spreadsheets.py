@@ -12,13 +12,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
+from django.utils import timezone
 
 from gongjian.core import audit
 from gongjian.core.errors import Conflict, Forbidden, Invalid
 from gongjian.core.models import AuditEvent
 from gongjian.ledger import selectors, services, spreadsheets
 from gongjian.ledger.commands import add_commands
-from gongjian.ledger.models import Case, Priority, Source, Status
+from gongjian.ledger.models import Case, CaseKind, Priority, Source, Status
 from gongjian.ledger.spreadsheets import import_cases, parse_deadline, read_rows, read_table
 from tests.factories import make_unit
 from tests.ledger.conftest import TODAY
@@ -174,6 +175,23 @@ def bad_rows(ledger):
     ]
 
 
+@pytest.mark.parametrize("text, unit", [
+    ("甲一社区", "community_a"), ("甲街道办事处", "street_a"), ("甲一社区居委会", "community_a"),
+    ("测试区甲街道", "street_a"), ("甲街道/甲一社区", "community_a"), ("甲一", "community_a"), ("城管", "bureau"),
+])
+def test_units_as_people_write_them(text, unit, ledger):
+    assert spreadsheets.UnitResolver().resolve(text) == getattr(ledger.d, unit)
+
+
+@pytest.mark.parametrize("text, words", [
+    ("丙街道", "没有名为"), ("甲", "没有名为"), ("甲街道、乙街道", "只能有一个责任单位"), ("乙街道/甲一社区", "没有名为"),
+    ("街道", "对应多个单位"),
+])
+def test_units_refused(text, words, ledger):
+    with pytest.raises(ValueError, match=words):
+        spreadsheets.UnitResolver().resolve(text)
+
+
 def test_dry_run_lists_every_bad_row_and_imports_nothing(ledger, tmp_path):
     path = write_xlsx(tmp_path / "bad.xlsx", bad_rows(ledger), merges=[(0, 0, 0, 7, "污染围城问题台账")])
     cases, events = Case.objects.count(), AuditEvent.objects.count()
@@ -256,6 +274,33 @@ def test_a_good_file_imports_every_row_continuing_the_numbering(ledger, tmp_path
     assert case.status == Status.RECTIFYING
     # And numbering goes on after them.
     assert ledger.report().serial == f"{prefix}0009"
+
+
+def test_written_rows_read_back_like_the_orm_writes_them(ledger, tmp_path):
+    rows = [["问题描述", "责任单位", "问题类别", "整改时限", "来源", "紧急程度"],
+            ["年度计划任务", "甲街道", "扬尘", "2026-06-30", "计划任务", "特急"]]
+    result = import_cases(actor=None, campaign=ledger.campaign, path=write_xlsx(tmp_path / "p.xlsx", rows),
+                          dry_run=False)
+    case = Case.objects.get(pk=result.case_ids[0])
+    assert case.kind == CaseKind.TASK and case.source == Source.PLAN and case.priority == Priority.URGENT
+    assert case.reported_by is None and case.reporter_unit is None and case.handler is None
+    assert case.reported_at == case.created_at == case.updated_at and case.reported_at.tzinfo is not None
+    assert abs((timezone.now() - case.reported_at).total_seconds()) < 60
+    assert (case.rework_count, case.return_count, case.extension_count, case.escalation_level) == (0, 0, 0, 0)
+    assert case.rejection_reason == "" and case.submitted_on_time is None
+
+
+def test_a_clash_with_another_campaigns_serials_writes_nothing(ledger, tmp_path):
+    """Two campaigns with one serial prefix make the same serials (campaign_create allows it)."""
+    ledger.report()  # 测试整治〔year〕0001 in the fixture's campaign
+    twin = services.campaign_create(actor=None, name="同前缀的行动", serial_prefix="测试整治",
+                                    command_unit=ledger.d.command, starts_on=TODAY, categories=[{"name": "扬尘"}])
+    events = AuditEvent.objects.count()
+    path = write_xlsx(tmp_path / "dust.xlsx", [["问题描述", "问题类别"], ["工地扬尘", "扬尘"], ["道路扬尘", "扬尘"]])
+    assert import_cases(actor=None, campaign=twin, path=path, dry_run=True).ok
+    with pytest.raises(Conflict, match="编号冲突"):
+        import_cases(actor=None, campaign=twin, path=path, dry_run=False)
+    assert Case.objects.count() == 1 and AuditEvent.objects.count() == events
 
 
 def test_the_same_file_is_not_imported_twice(ledger, tmp_path):
@@ -398,18 +443,22 @@ def test_round_trip_export_then_import_into_another_campaign(ledger, tmp_path):
     a, b, c, e = make_cases(ledger)
     child = ledger.report(title="建筑垃圾 & <乱倒>", category=ledger.campaign.categories.get(name="建筑垃圾"),
                           unit=ledger.d.community_a)
+    make_unit("新华社区", parent=ledger.d.street_a)
+    twin = make_unit("新华社区", parent=ledger.d.street_b)
+    same_name = ledger.report(title="重名社区的问题", unit=twin)
     out = tmp_path / "export.xlsx"
     qs = selectors.ledger(ledger.d["commander"], selectors.LedgerFilter(campaign=ledger.campaign.pk, order="serial"),
                           on=TODAY)
-    assert spreadsheets.export_xlsx(qs, out, title="导出", on=TODAY) == 5
+    assert spreadsheets.export_xlsx(qs, out, title="导出", on=TODAY) == 6
+    assert "乙街道/新华社区" in [r[6] for r in openpyxl.load_workbook(out).active.iter_rows(values_only=True)]
     other = services.campaign_create(
         actor=None, name="第二轮整治", serial_prefix="二轮", command_unit=ledger.d.command, starts_on=TODAY,
         categories=[{"name": "垃圾围城", "children": [{"name": "建筑垃圾"}]}, {"name": "扬尘"}])
     result = import_cases(actor=None, campaign=other, path=out, dry_run=False)
     assert result.ok, result.errors
-    assert result.created == 5 and "状态" in result.ignored_columns
+    assert result.created == 6 and "状态" in result.ignored_columns
     new = {x.title: x for x in Case.objects.filter(campaign=other)}
-    for old in (a, b, c, e, child):
+    for old in (a, b, c, e, child, same_name):
         copy = new[old.title]
         assert copy.category.name == old.category.name and copy.unit_id == old.unit_id
         assert copy.description == old.description and copy.source == old.source

@@ -176,14 +176,30 @@ def _skeleton(title: str, rows: int) -> _Skeleton:
     return _Skeleton(entries, prefix.encode("utf-8"), sheet[end:].encode("utf-8"), styles)
 
 
-def _excel_date(day: dt.date) -> int:
-    return (day - _EXCEL_EPOCH.date()).days
+_EPOCH_DAY = _EXCEL_EPOCH.date()
 
 
-def _excel_datetime(moment: dt.datetime) -> str:
-    local = timezone.localtime(moment).replace(tzinfo=None) if timezone.is_aware(moment) else moment
+def _excel_date(day: dt.date | None) -> str:
+    """The <v> of a date cell, or nothing for no date."""
+    return "" if day is None else f"<v>{(day - _EPOCH_DAY).days}</v>"
+
+
+def _excel_datetime(moment: dt.datetime | None, tz) -> str:
+    if moment is None:
+        return ""
+    local = moment.astimezone(tz).replace(tzinfo=None) if moment.tzinfo else moment
     delta = local - _EXCEL_EPOCH
-    return f"{delta.days + delta.seconds / 86400:.6f}"
+    return f"<v>{delta.days + delta.seconds / 86400:.6f}</v>"
+
+
+def _inline(value: str | None) -> str:
+    """The end of a text cell: its inline string, or nothing for an empty cell."""
+    if not value:
+        return "/>"
+    if len(value) > EXCEL_MAX_CELL:
+        value = value[:EXCEL_MAX_CELL - 1] + "…"
+    space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
+    return f' t="inlineStr"><is><t{space}>{_xml_text(value)}</t></is></c>'
 
 
 class _Labels:
@@ -238,53 +254,35 @@ def _remarks(r: tuple, labels: _Labels) -> str:
     return "；".join(parts)
 
 
-def _row_xml(n: int, r: tuple, labels: _Labels, styles: dict[str, int], on: dt.date) -> str:
+def _row_xml(n: int, r: tuple, labels: _Labels, styles: dict[str, int], on: dt.date, tz) -> str:
     """One data row, in the form xlsxwriter writes with constant_memory (inline strings)."""
     row = n + 2
-    s_text, s_num, s_date = styles["text"], styles["number"], styles["date"]
-    cells = [f'<c r="A{row}" s="{s_num}"><v>{n}</v></c>']
-
-    def text(col: str, value: str | None) -> None:
-        if not value:
-            cells.append(f'<c r="{col}{row}" s="{s_text}"/>')
-            return
-        if len(value) > EXCEL_MAX_CELL:
-            value = value[:EXCEL_MAX_CELL - 1] + "…"
-        space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
-        cells.append(f'<c r="{col}{row}" s="{s_text}" t="inlineStr"><is><t{space}>{_xml_text(value)}</t></is></c>')
-
-    def day(col: str, value: dt.date | None) -> None:
-        if value is None:
-            cells.append(f'<c r="{col}{row}" s="{s_date}"/>')
-        else:
-            cells.append(f'<c r="{col}{row}" s="{s_date}"><v>{_excel_date(value)}</v></c>')
-
+    st, sn, sd = styles["text"], styles["number"], styles["date"]
     title, description = r[3], (r[4] or "").strip()
-    text("B", r[1])
-    text("C", labels.categories.get(r[2], ""))
-    text("D", f"{title}\n{description}" if description and description != title else title)
-    text("E", r[5])
-    text("F", _SOURCE_LABEL.get(r[6], r[6]))
-    text("G", labels.units.get(r[7], "") if r[7] else "")
-    text("H", labels.users.get(r[8], "") if r[8] else "")
-    day("I", r[9])
-    day("J", r[10])
-    text("K", _STATUS_LABEL.get(r[12], r[12]))
+    text = "\n".join((title, description)) if description and description != title else title
     status, deadline, warn_on = r[12], r[10], r[11]
-    light = None
+    light, light_style = "", st
     if status in DEADLINE_STATUSES and deadline is not None:
-        light = "red" if deadline < on else ("yellow" if warn_on and warn_on <= on else "green")
-    if light:
-        cells.append(f'<c r="L{row}" s="{styles[light]}" t="inlineStr"><is><t>{_LIGHT_TEXT[light]}</t></is></c>')
-    else:
-        cells.append(f'<c r="L{row}" s="{s_text}"/>')
-    cells.append(f'<c r="M{row}" s="{s_num}"><v>{r[13]}</v></c>')
-    if r[14] is None:
-        cells.append(f'<c r="N{row}" s="{styles["datetime"]}"/>')
-    else:
-        cells.append(f'<c r="N{row}" s="{styles["datetime"]}"><v>{_excel_datetime(r[14])}</v></c>')
-    text("O", _remarks(r, labels))
-    return f'<row r="{row}">{"".join(cells)}</row>'
+        key = "red" if deadline < on else ("yellow" if warn_on and warn_on <= on else "green")
+        light, light_style = _LIGHT_TEXT[key], styles[key]
+    date_cells = (f'<c r="I{row}" s="{sd}">{_excel_date(r[9])}</c>', f'<c r="J{row}" s="{sd}">{_excel_date(r[10])}</c>')
+    closed = _excel_datetime(r[14], tz)
+    return (
+        f'<row r="{row}"><c r="A{row}" s="{sn}"><v>{n}</v></c>'
+        f'<c r="B{row}" s="{st}"{_inline(r[1])}'
+        f'<c r="C{row}" s="{st}"{_inline(labels.categories.get(r[2]))}'
+        f'<c r="D{row}" s="{st}"{_inline(text)}'
+        f'<c r="E{row}" s="{st}"{_inline(r[5])}'
+        f'<c r="F{row}" s="{st}"{_inline(_SOURCE_LABEL.get(r[6], r[6]))}'
+        f'<c r="G{row}" s="{st}"{_inline(labels.units.get(r[7]) if r[7] else "")}'
+        f'<c r="H{row}" s="{st}"{_inline(labels.users.get(r[8]) if r[8] else "")}'
+        f"{date_cells[0]}{date_cells[1]}"
+        f'<c r="K{row}" s="{st}"{_inline(_STATUS_LABEL.get(status, status))}'
+        f'<c r="L{row}" s="{light_style}"{_inline(light)}'
+        f'<c r="M{row}" s="{sn}"><v>{r[13]}</v></c>'
+        f'<c r="N{row}" s="{styles["datetime"]}">{closed}</c>'
+        f'<c r="O{row}" s="{st}"{_inline(_remarks(r, labels))}</row>'
+    )
 
 
 def export_xlsx(cases, path_or_file, *, title: str, on: dt.date,
@@ -308,6 +306,7 @@ def export_xlsx(cases, path_or_file, *, title: str, on: dt.date,
 
     first = _skeleton(title, 1)
     labels = _Labels()
+    tz = timezone.get_current_timezone()
     rows = cases.values_list(*_EXPORT_FIELDS).iterator(chunk_size=chunk_size)
     n = 0
     with zipfile.ZipFile(path_or_file, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
@@ -325,7 +324,7 @@ def export_xlsx(cases, path_or_file, *, title: str, on: dt.date,
                 parts = []
                 for r in chunk:
                     n += 1
-                    parts.append(_row_xml(n, r, labels, first.styles, on))
+                    parts.append(_row_xml(n, r, labels, first.styles, on, tz))
                 out.write("".join(parts).encode("utf-8"))
                 chunk.clear()
                 if progress:
@@ -691,6 +690,7 @@ def _number(value: Any, what: str) -> float:
         raise ValueError(f"{what}“{cell_text(value)}”不是数字") from None
 
 
+_UNIT_SUFFIX = re.compile(r"(办事处|人民政府|居民委员会|居委会|村民委员会|村委会|党工委|管委会)$")
 _MANY_UNITS = re.compile(r"[、，,;；]|\s和\s")
 _UNIT_PATH_SPLIT = re.compile(r"\s*[/／>＞]\s*")
 
@@ -739,8 +739,10 @@ class UnitResolver:
             raise ValueError(f"“{text}”含有多个单位：一个问题只能有一个责任单位(其余可写在牵头单位或备注里)")
         parts = [p for p in _UNIT_PATH_SPLIT.split(text) if p]
         name, above = parts[-1], parts[:-1]
-        for index in (self.by_name, self.by_short):
-            found = [u for u in index.get(name, []) if self._ancestors_match(u, above)]
+        # “百间房街道办事处” for 百间房街道, “墙南社区居委会” for 墙南社区.
+        bare = _UNIT_SUFFIX.sub("", name) or name
+        for index, key in ((self.by_name, name), (self.by_short, name), (self.by_name, bare)):
+            found = [u for u in index.get(key, []) if self._ancestors_match(u, above)]
             if found:
                 return self._pick(found, text)
         if above:
@@ -1114,13 +1116,9 @@ class CaseRows:
         """Insert every row of ``rows`` (an iterable, consumed as it is written)."""
         with self.connection.cursor() as cursor:
             if self.postgres:
-                from psycopg.copy import QueuedLibpqWriter
-
-                # A worker thread sends while this one formats, so the server's index and foreign-key
-                # work overlaps the Python side.
-                raw = cursor.cursor
-                with self.connection.wrap_database_errors, raw.copy(
-                        f"COPY {self.table} ({self.columns}) FROM STDIN", writer=QueuedLibpqWriter(raw)) as copy:
+                # psycopg sends in blocks as they fill; the rows must not read the database meanwhile.
+                with self.connection.wrap_database_errors, \
+                        cursor.cursor.copy(f"COPY {self.table} ({self.columns}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(row)
                 return
@@ -1153,18 +1151,21 @@ def _write(*, actor, campaign: Campaign, valid: list[_Valid], result: ImportResu
     total = len(valid)
     assigned = 0
 
+    # Everything that reads the database first: the rows are streamed while the connection is busy.
+    for v in valid:
+        if v.unit_id not in leaders:
+            leader = services._responsible_leader(units[v.unit_id])
+            leaders[v.unit_id] = leader.pk if leader else None
+        if v.unit_id is not None and v.deadline is not None and v.deadline not in warn:
+            warn[v.deadline] = services.warn_date(today, v.deadline)
+
     def rows():
         nonlocal assigned
         for i, v in enumerate(valid):
             unit_id = v.unit_id
-            if unit_id not in leaders:
-                leader = services._responsible_leader(units[unit_id])
-                leaders[unit_id] = leader.pk if leader else None
             number = top + i + 1
             description = v.description
             if unit_id is not None and v.deadline is not None:
-                if v.deadline not in warn:
-                    warn[v.deadline] = services.warn_date(today, v.deadline)
                 status, assigned_on, deadline, warn_on = Status.ASSIGNED, today, v.deadline, warn[v.deadline]
                 assigned += 1
             else:
