@@ -290,17 +290,11 @@ def test_written_rows_read_back_like_the_orm_writes_them(ledger, tmp_path):
     assert case.rejection_reason == "" and case.submitted_on_time is None
 
 
-def test_a_clash_with_another_campaigns_serials_writes_nothing(ledger, tmp_path):
-    """Two campaigns with one serial prefix make the same serials (campaign_create allows it)."""
-    ledger.report()  # 测试整治〔year〕0001 in the fixture's campaign
-    twin = services.campaign_create(actor=None, name="同前缀的行动", serial_prefix="测试整治",
-                                    command_unit=ledger.d.command, starts_on=TODAY, categories=[{"name": "扬尘"}])
-    events = AuditEvent.objects.count()
-    path = write_xlsx(tmp_path / "dust.xlsx", [["问题描述", "问题类别"], ["工地扬尘", "扬尘"], ["道路扬尘", "扬尘"]])
-    assert import_cases(actor=None, campaign=twin, path=path, dry_run=True).ok
-    with pytest.raises(Conflict, match="编号冲突"):
-        import_cases(actor=None, campaign=twin, path=path, dry_run=False)
-    assert Case.objects.count() == 1 and AuditEvent.objects.count() == events
+def test_campaigns_cannot_share_a_serial_prefix(ledger):
+    """Serials (前缀〔年〕序号) are unique across campaigns, so a prefix belongs to one campaign."""
+    with pytest.raises(Conflict, match="编号前缀"):
+        services.campaign_create(actor=None, name="同前缀的行动", serial_prefix="测试整治",
+                                 command_unit=ledger.d.command, starts_on=TODAY, categories=[{"name": "扬尘"}])
 
 
 def test_the_same_file_is_not_imported_twice(ledger, tmp_path):

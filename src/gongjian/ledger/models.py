@@ -17,7 +17,7 @@ class Campaign(models.Model):
     """专项行动: e.g. 污染围城集中整治."""
 
     name = models.CharField("名称", max_length=100, unique=True)
-    serial_prefix = models.CharField("编号前缀", max_length=20,
+    serial_prefix = models.CharField("编号前缀", max_length=20, unique=True,
                                      help_text="案件编号的前缀，如“山阳整治”，编号为 山阳整治〔2026〕0001")
     command_unit = models.ForeignKey(Unit, verbose_name="指挥部", on_delete=models.PROTECT,
                                      related_name="campaigns")

@@ -84,11 +84,16 @@ def campaign_create(*, actor, name: str, serial_prefix: str, command_unit: Unit,
         raise Invalid("专项行动名称不能为空 / name is required", field="name")
     if Campaign.objects.filter(name=name).exists():
         raise Conflict(f"已有名为“{name}”的专项行动 / campaign exists", field="name")
-    if not (serial_prefix or "").strip():
+    serial_prefix = (serial_prefix or "").strip()
+    if not serial_prefix:
         raise Invalid("编号前缀不能为空 / serial prefix is required", field="serial_prefix")
+    clash = Campaign.objects.filter(serial_prefix=serial_prefix).first()
+    if clash:  # case numbers (前缀〔年〕序号) must not collide across campaigns
+        raise Conflict(f"编号前缀“{serial_prefix}”已被专项行动“{clash.name}”使用 / serial prefix in use",
+                       field="serial_prefix")
     if ends_on and ends_on < starts_on:
         raise Invalid("结束日期不能早于开始日期 / ends before it starts", field="ends_on")
-    campaign = Campaign.objects.create(name=name, serial_prefix=serial_prefix.strip(), command_unit=command_unit,
+    campaign = Campaign.objects.create(name=name, serial_prefix=serial_prefix, command_unit=command_unit,
                                        starts_on=starts_on, ends_on=ends_on, description=description,
                                        targets=targets)
 
