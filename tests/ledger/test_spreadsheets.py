@@ -118,6 +118,14 @@ def test_header_names_people_use_and_a_two_row_merged_header(tmp_path):
     assert table.rows[1].values[2] == "甲一社区"  # the merged cell holds for every row it covers
 
 
+def test_a_group_heading_typed_into_one_cell_is_skipped(tmp_path):
+    rows = [HEADER, ["", "一、垃圾围城"], [1, "路边垃圾", "甲街道", "垃圾围城"], ["", "（二）扬尘"],
+            [2, "一、二号楼之间堆土", "甲街道", "扬尘"]]
+    table = read_table(write_xlsx(tmp_path / "groups.xlsx", rows))
+    assert [r.number for r in table.rows] == [3, 5]
+    assert [s["row"] for s in table.skipped] == [2, 4]
+
+
 @pytest.mark.parametrize("value, expected", [
     (dt.date(2026, 6, 30), dt.date(2026, 6, 30)),
     (dt.datetime(2026, 6, 30, 17, 30), dt.date(2026, 6, 30)),
@@ -414,6 +422,8 @@ def test_export_is_laid_out_like_a_government_ledger(ledger, tmp_path):
     assert [r[1] for r in rows] == [x.serial for x in expected]
     by_serial = {r[1]: r for r in rows}
     ra = by_serial[a.serial]
+    row_of_a = 3 + [r[1] for r in rows].index(a.serial)
+    assert ws.row_dimensions[row_of_a].height == 2 * 13.5 + 3  # title and description: two lines, shown whole
     assert ra[2] == "垃圾围城" and ra[3] == "甲一社区垃圾\n堆了三天" and ra[5] == "区级督查"
     assert ra[6] == "甲一社区" and ra[8].date() == TODAY and ra[9].date() == a.deadline
     assert ra[10] == "已交办" and ra[12] == 0 and ra[13] is None

@@ -42,6 +42,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import io
+import math
 import os
 import re
 import zipfile
@@ -254,6 +255,22 @@ def _remarks(r: tuple, labels: _Labels) -> str:
     return "；".join(parts)
 
 
+_LINE_PT = 13.5  # one line of 10-point 宋体
+
+
+def _lines(text: str | None, width: float) -> int:
+    """How many lines ``text`` wraps to in a column ``width`` units wide. In 10-point 宋体 a Chinese
+    character takes about 1.75 units and a Latin one 0.9; UTF-8 gives the first three bytes and the
+    second one, which tells them apart without a loop over the characters."""
+    if not text or (len(text) * 1.75 <= width and "\n" not in text):
+        return 1
+    return sum(max(1, math.ceil((0.9 * len(part) + 0.425 * (len(part.encode("utf-8")) - len(part))) / width))
+               for part in text.split("\n"))
+
+
+_WRAP_WIDTH = {name: width - 1.5 for name, width in EXPORT_COLUMNS}
+
+
 def _row_xml(n: int, r: tuple, labels: _Labels, styles: dict[str, int], on: dt.date, tz) -> str:
     """One data row, in the form xlsxwriter writes with constant_memory (inline strings)."""
     row = n + 2
@@ -267,21 +284,28 @@ def _row_xml(n: int, r: tuple, labels: _Labels, styles: dict[str, int], on: dt.d
         light, light_style = _LIGHT_TEXT[key], styles[key]
     date_cells = (f'<c r="I{row}" s="{sd}">{_excel_date(r[9])}</c>', f'<c r="J{row}" s="{sd}">{_excel_date(r[10])}</c>')
     closed = _excel_datetime(r[14], tz)
+    remarks = _remarks(r, labels)
+    unit = labels.units.get(r[7]) if r[7] else ""
+    # Wrapped text needs its row height written down: Excel and WPS keep a row's stored height,
+    # LibreOffice too, so without it a two-line description is cut to one line.
+    lines = max(_lines(text, _WRAP_WIDTH["问题描述"]), _lines(r[5], _WRAP_WIDTH["地址"]),
+                _lines(remarks, _WRAP_WIDTH["备注"]), _lines(unit, _WRAP_WIDTH["责任单位"]))
+    height = f' ht="{lines * _LINE_PT + 3:g}" customHeight="1"' if lines > 1 else ""
     return (
-        f'<row r="{row}"><c r="A{row}" s="{sn}"><v>{n}</v></c>'
+        f'<row r="{row}"{height}><c r="A{row}" s="{sn}"><v>{n}</v></c>'
         f'<c r="B{row}" s="{st}"{_inline(r[1])}'
         f'<c r="C{row}" s="{st}"{_inline(labels.categories.get(r[2]))}'
         f'<c r="D{row}" s="{st}"{_inline(text)}'
         f'<c r="E{row}" s="{st}"{_inline(r[5])}'
         f'<c r="F{row}" s="{st}"{_inline(_SOURCE_LABEL.get(r[6], r[6]))}'
-        f'<c r="G{row}" s="{st}"{_inline(labels.units.get(r[7]) if r[7] else "")}'
+        f'<c r="G{row}" s="{st}"{_inline(unit)}'
         f'<c r="H{row}" s="{st}"{_inline(labels.users.get(r[8]) if r[8] else "")}'
         f"{date_cells[0]}{date_cells[1]}"
         f'<c r="K{row}" s="{st}"{_inline(_STATUS_LABEL.get(status, status))}'
         f'<c r="L{row}" s="{light_style}"{_inline(light)}'
         f'<c r="M{row}" s="{sn}"><v>{r[13]}</v></c>'
         f'<c r="N{row}" s="{styles["datetime"]}">{closed}</c>'
-        f'<c r="O{row}" s="{st}"{_inline(_remarks(r, labels))}</row>'
+        f'<c r="O{row}" s="{st}"{_inline(remarks)}</row>'
     )
 
 
@@ -390,6 +414,7 @@ _HEADER_NOISE = re.compile(r"[\s\u3000\xa0*＊:：]+")
 _HEADER_BRACKETS = re.compile(r"[（(【\[〔<＜《].*?[)）】\]〕>＞》]")
 _PERSON_HEADER = re.compile(r"(人|电话|联系方式|手机|职务)$")
 _TOTAL_ROW = re.compile(r"^(合计|总计|小计|共计)")
+_HEADING_ROW = re.compile(r"^[（(]?[一二三四五六七八九十百]+[、)）.．]")
 _NOTE_ROW = re.compile(r"^(注|说明|备注|填表说明|填报说明)\s*[:：]")
 
 
@@ -577,6 +602,9 @@ def _table_from_grid(sheet: str, grid: list[list[Any]], merges: list) -> Table |
         texts = [str(v).strip() for v in values if not _blank(v)]
         if _TOTAL_ROW.match(texts[0]) or (len(texts) == 1 and _NOTE_ROW.match(texts[0])):
             skipped.append({"row": r + 1, "reason": f"合计或说明行“{texts[0][:30]}”"})
+            continue
+        if len(texts) == 1 and _HEADING_ROW.match(texts[0]):  # “二、扬尘” alone, not merged
+            skipped.append({"row": r + 1, "reason": f"分组标题行“{texts[0][:30]}”"})
             continue
         rows.append(SheetRow(r + 1, values))
     return Table(sheet, bottom + 1, headers, columns, rows, skipped)
