@@ -209,3 +209,12 @@ def test_a_200_mb_upload_is_refused_before_it_is_read(ledger):
     assert resp.status_code == 413
     assert "过大" in resp.json()["error"]["message"]
     assert not case.evidence.filter(stage="after").exists()
+
+
+def test_serial_order_is_numeric_not_textual(ledger):
+    first = ledger.report(title="第一件")
+    Case.objects.filter(pk=first.pk).update(number=9999, serial=f"测试整治〔{first.year}〕9999")
+    second = ledger.report(title="第二件")
+    Case.objects.filter(pk=second.pk).update(number=10000, serial=f"测试整治〔{first.year}〕10000")
+    rows = _as(ledger.d["commander"]).get("/api/ledger/cases", {"order": "serial"}).json()["results"]
+    assert [r["title"] for r in rows] == ["第一件", "第二件"]

@@ -89,7 +89,9 @@ def record(*, actor, action: str, obj=None, object_type: str | None = None,
     ctx = _request_context.get()
     actor_id = getattr(actor, "pk", None) if actor is not None else None
     actor_name = getattr(actor, "username", "") if actor is not None else "system"
-    with transaction.atomic():
+    # savepoint=False: inside a service's transaction a failure here must roll the whole write
+    # back anyway, so a savepoint would only cost two more round trips per event.
+    with transaction.atomic(savepoint=False):
         # The lock: every writer queues here until the previous one commits (PostgreSQL row
         # lock; on SQLite the IMMEDIATE transaction already holds the database's write lock).
         head = ChainHead.objects.select_for_update().get(pk=1)

@@ -12,9 +12,13 @@ from gongjian.org.models import Unit
 
 LIGHTS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
 
+# Serials sort by (year, number): as text, 〔2026〕10000 would come before 〔2026〕9999.
+# The last key breaks ties in the same direction as the sort.
 ORDERINGS = {
-    "reported": "reported_at", "-reported": "-reported_at", "deadline": "deadline", "-deadline": "-deadline",
-    "serial": "serial", "-serial": "-serial", "status": "status", "unit": "unit__name",
+    "reported": ("reported_at", "id"), "-reported": ("-reported_at", "-id"),
+    "deadline": ("deadline", "id"), "-deadline": ("-deadline", "-id"),
+    "serial": ("campaign_id", "year", "number"), "-serial": ("-campaign_id", "-year", "-number"),
+    "status": ("status", "id"), "unit": ("unit__name", "id"),
 }
 
 
@@ -91,7 +95,7 @@ def ledger(user, f: LedgerFilter, *, on: dt.date):
         for word in f.q.split()[:5]:
             qs = qs.filter(Q(title__icontains=word) | Q(serial__icontains=word) | Q(address__icontains=word)
                            | Q(description__icontains=word))
-    return qs.order_by(ORDERINGS.get(f.order, "-reported_at"), "-id")
+    return qs.order_by(*ORDERINGS.get(f.order, ORDERINGS["-reported"]))
 
 
 def counts_by_status(qs) -> dict[str, int]:

@@ -14,7 +14,7 @@ from django.db.models.functions import Concat, Length, Substr
 from django.utils import timezone
 
 from gongjian.core import audit
-from gongjian.core.errors import Conflict, Invalid, NotFound
+from gongjian.core.errors import Conflict, Invalid
 from gongjian.org import geo
 from gongjian.org.models import (
     ALLOWED_PARENT_KINDS,
@@ -419,9 +419,3 @@ def token_authenticate(plain: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
-
-
-def require_found(obj, what: str):
-    if obj is None:
-        raise NotFound(f"{what}不存在或无权查看 / not found")
-    return obj
