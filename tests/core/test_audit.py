@@ -166,3 +166,17 @@ def test_concurrent_writers_do_not_fork_the_chain():
     assert result.checked == 1 + writers * per_writer
     seqs = list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(1, 2 + writers * per_writer))
+
+
+@pytest.mark.django_db
+def test_missing_head_row_is_rebuilt_from_the_last_event():
+    """A flushed head row (e.g. after `manage.py flush`) must not stop writes nor fork the chain."""
+    root = make_unit("链头区", UnitKind.DISTRICT)
+    make_unit("链头街道", UnitKind.STREET, parent=root)
+    last = AuditEvent.objects.order_by("-seq").first()
+    ChainHead.objects.all().delete()
+    make_unit("链头之后", UnitKind.STREET, parent=root)
+    newest = AuditEvent.objects.order_by("-seq").first()
+    assert newest.seq == last.seq + 1
+    assert newest.prev_hash == last.hash
+    assert audit.verify().ok

@@ -72,6 +72,22 @@ def event_hash(event: AuditEvent) -> str:
     )
 
 
+def _locked_head() -> ChainHead:
+    """The chain head row, locked; re-created from the last event when the row is missing.
+
+    Migrations create the row, but a table flush (``manage.py flush``, a test database reset) empties
+    it while keeping nothing else either; rebuilding it from the newest event keeps the chain linear
+    instead of failing every write. ON CONFLICT DO NOTHING lets concurrent writers race safely.
+    """
+    try:
+        return ChainHead.objects.select_for_update().get(pk=1)
+    except ChainHead.DoesNotExist:
+        last = AuditEvent.objects.order_by("-seq").only("seq", "hash").first()
+        seed = ChainHead(pk=1, last_seq=last.seq if last else 0, last_hash=last.hash if last else GENESIS_HASH)
+        ChainHead.objects.bulk_create([seed], ignore_conflicts=True)
+        return ChainHead.objects.select_for_update().get(pk=1)
+
+
 def record(*, actor, action: str, obj=None, object_type: str | None = None,
            object_id: Any = None, object_repr: str | None = None, before: Any = None,
            after: Any = None, reason: str = "") -> AuditEvent:
@@ -94,7 +110,7 @@ def record(*, actor, action: str, obj=None, object_type: str | None = None,
     with transaction.atomic(savepoint=False):
         # The lock: every writer queues here until the previous one commits (PostgreSQL row
         # lock; on SQLite the IMMEDIATE transaction already holds the database's write lock).
-        head = ChainHead.objects.select_for_update().get(pk=1)
+        head = _locked_head()
         event = AuditEvent(
             seq=head.last_seq + 1,
             created_at=timezone.now(),
