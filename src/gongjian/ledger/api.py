@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import FileResponse
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from gongjian.core import audit
@@ -85,7 +85,8 @@ class LedgerQuery(Schema):
     reported_from: dt.date | None = None
     reported_to: dt.date | None = None
     q: str = ""
-    order: str = "-reported"
+    order: str = Field("", description="排序：-reported(默认，新的在前)、reported、deadline、-deadline、serial、-serial、"
+                                         "status、unit；按亮灯或期限筛选时默认 deadline")
     page: int = 1
     page_size: int = 50
 
@@ -106,8 +107,9 @@ def list_cases(request, query: Query[LedgerQuery]):
     on = services.today()
     qs = selectors.ledger(request.auth, f, on=on)
     rows = list(qs.select_related("unit", "category")[(page - 1) * page_size: page * page_size])
-    return {"count": qs.count(), "page": page, "page_size": page_size,
-            "counts": selectors.counts_by_status(qs), "results": _annotate_light(rows, on)}
+    counts = selectors.ledger_counts(request.auth, f, qs)
+    return {"count": counts.total, "count_exact": counts.exact, "page": page, "page_size": page_size,
+            "counts": counts.by_status, "results": _annotate_light(rows, on)}
 
 
 def _detail(request, case: Case) -> Case:

@@ -138,11 +138,13 @@ class Case(models.Model):
     # Visible to the responsible unit's tree and to the unit that reported it.
     scope_unit_field = ("unit", "reporter_unit")
 
+    # Indexes are few on purpose (every one costs on a 50,000-row import): the campaign and unit
+    # lookups use the composite indexes in Meta, whose first column they are.
     campaign = models.ForeignKey(Campaign, verbose_name="专项行动", on_delete=models.PROTECT,
-                                 related_name="cases")
+                                 related_name="cases", db_index=False)
     year = models.PositiveSmallIntegerField("年度")
     number = models.PositiveIntegerField("序号")
-    serial = models.CharField("编号", max_length=40, unique=True)
+    serial = models.CharField("编号", max_length=40)  # unique: Meta (no LIKE index on PostgreSQL)
     kind = models.CharField("类型", max_length=10, choices=CaseKind.choices, default=CaseKind.PROBLEM)
     source = models.CharField("来源", max_length=24, choices=Source.choices)
     category = models.ForeignKey(Category, verbose_name="类别", on_delete=models.PROTECT, related_name="cases")
@@ -154,29 +156,28 @@ class Case(models.Model):
     grid = models.ForeignKey(Grid, verbose_name="网格", null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="cases")
     unit = models.ForeignKey(Unit, verbose_name="责任单位", null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="cases")
+                             related_name="cases", db_index=False)
     lead_unit = models.ForeignKey(Unit, verbose_name="牵头单位", null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="led_cases")
+                                  related_name="led_cases", db_index=False)
     leader = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="分包领导", null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="led_cases")
+                               on_delete=models.PROTECT, related_name="led_cases", db_index=False)
     handler = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="handled_cases")
     priority = models.CharField("紧急程度", max_length=10, choices=Priority.choices, default=Priority.NORMAL)
-    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.REPORTED,
-                              db_index=True)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.REPORTED)
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上报人", null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="reported_cases")
     reporter_unit = models.ForeignKey(Unit, verbose_name="上报单位", null=True, blank=True,
                                       on_delete=models.PROTECT, related_name="reported_cases")
-    reported_at = models.DateTimeField("上报时间", db_index=True)
+    reported_at = models.DateTimeField("上报时间")
     assigned_on = models.DateField("交办日期", null=True, blank=True)
-    deadline = models.DateField("整改期限", null=True, blank=True, db_index=True)
+    deadline = models.DateField("整改期限", null=True, blank=True)
     warn_on = models.DateField("黄灯日期", null=True, blank=True,
                                help_text="用去 80% 整改时限(工作日)的日期；此后亮黄灯")
     submitted_at = models.DateTimeField("提交整改时间", null=True, blank=True)
     closed_at = models.DateTimeField("销号时间", null=True, blank=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="核查人", null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="closed_cases")
+                                  on_delete=models.PROTECT, related_name="closed_cases", db_index=False)
     # Per-case facts for the indicators (GB/T 30428): 按期处置 (the unit's last submission by the
     # deadline) and 按期结案 (closed out by the deadline).
     submitted_on_time = models.BooleanField("按期处置", null=True, blank=True)
@@ -200,10 +201,20 @@ class Case(models.Model):
         ordering = ["-reported_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["campaign", "year", "number"], name="case_number_unique"),
+            models.UniqueConstraint(fields=["serial"], name="case_serial_unique"),
         ]
         indexes = [
-            models.Index(fields=["campaign", "status", "deadline"], name="case_campaign_status_idx"),
+            # A campaign's ledger, newest first (the usual view), and its capped counts.
+            models.Index(fields=["campaign", "reported_at", "id"], name="case_campaign_reported_idx"),
             models.Index(fields=["unit", "status"], name="case_unit_status_idx"),
+            # The ledger's default order, newest first; a page of 50 under any broad filter walks it.
+            models.Index(fields=["reported_at", "id"], name="case_reported_idx"),
+            # Deadline ranges and the deadline order, any status.
+            models.Index(fields=["deadline", "id"], name="case_deadline_idx"),
+            # The deadline lights concern running cases only: this small index serves the red and
+            # yellow lists in deadline order and their counts without touching the table.
+            models.Index(fields=["deadline", "id", "warn_on"], include=["status"], name="case_running_deadline_idx",
+                         condition=models.Q(status__in=sorted(DEADLINE_STATUSES), deadline__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -220,6 +231,30 @@ class Case(models.Model):
             "priority": self.priority, "category": self.category_id, "title": self.title,
             "escalation_level": self.escalation_level, "rework_count": self.rework_count,
         }
+
+
+class CaseTally(models.Model):
+    """How many cases each (campaign, responsible unit, status) holds, kept by database triggers.
+
+    The ledger's totals and counts by status for district-wide readers come from here instead of
+    counting a million rows: the triggers (migration 0003) follow every INSERT, UPDATE and DELETE on
+    the case table, including COPY imports and bulk loads, in the same transaction. ``unit_key`` is
+    the unit's id, 0 for a case without one. Never written by the application.
+    """
+
+    campaign_id = models.IntegerField("专项行动")
+    unit_key = models.IntegerField("责任单位")
+    status = models.CharField("状态", max_length=12)
+    n = models.BigIntegerField("案件数", default=0)
+
+    class Meta:
+        verbose_name = "案件计数"
+        verbose_name_plural = "案件计数"
+        constraints = [models.UniqueConstraint(fields=["campaign_id", "unit_key", "status"],
+                                               name="case_tally_key")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.unit_key}/{self.status}: {self.n}"
 
 
 class EvidenceStage(models.TextChoices):

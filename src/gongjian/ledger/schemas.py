@@ -172,10 +172,11 @@ class TransitionIn(Schema):
 
 
 class LedgerPage(Schema):
-    count: int
+    count: int = Field(description="匹配的案件数；count_exact 为 false 时表示“超过此数”")
+    count_exact: bool = Field(description="false: 匹配超过 count 条，未精确计数（请缩小筛选范围）")
     page: int
     page_size: int
-    counts: dict[str, int]
+    counts: dict[str, int] = Field(description="按状态计数；count_exact 为 false 时为空")
     results: list[CaseOut]
 
 
