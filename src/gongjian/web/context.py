@@ -9,7 +9,9 @@ def site(request):
     if user is not None and user.is_authenticated:
         from gongjian.org.permissions import can_read_audit
 
-        nav = [("home", "工作台"), ("org:units", "组织机构"), ("org:grids", "网格")]
+        # Entries whose page is not installed resolve to "" and are left out by the template.
+        nav = [("home", "工作台"), ("ledger:list", "台账"), ("ledger:report", "上报"), ("ledger:map", "挂图作战"),
+               ("org:units", "组织机构"), ("org:grids", "网格")]
         if can_read_audit(user):
             nav.append(("audit", "审计日志"))
         nav.append(("tokens", "API 令牌"))

@@ -11,4 +11,5 @@ urlpatterns = [
     path("account/tokens/", views.tokens, name="tokens"),
     path("audit/", core_views.audit_log, name="audit"),
     path("org/", include("gongjian.org.urls")),
+    path("", include("gongjian.ledger.urls")),
 ]
