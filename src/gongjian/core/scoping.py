@@ -49,3 +49,13 @@ def get_visible(queryset, user, message: str = "记录不存在或无权查看",
         return queryset.visible_to(user).get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
         raise NotFound(message) from None
+
+
+def get_visible_or_404(queryset, user, **lookup):
+    """``get_visible`` for pages: out of scope is the site's plain 404 page."""
+    from django.http import Http404
+
+    try:
+        return get_visible(queryset, user, **lookup)
+    except NotFound:
+        raise Http404 from None
