@@ -12,6 +12,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -174,18 +175,20 @@ def test_demo_serves_and_the_demo_logins_work(home):
         out = "".join(lines)
         assert f"http://127.0.0.1:{port}/" in out, out
         assert "admin" in out and "gongjian-demo" in out and "dfh_jingban" in out
+        # Keep reading the server's output, so its log lines never fill the pipe and block it.
+        threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
 
         base = f"http://127.0.0.1:{port}"
         for username in ("admin", "bjf_jingban", "wangge"):
             jar = http.cookiejar.CookieJar()
             opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-            page = opener.open(f"{base}/login/", timeout=10).read().decode()
+            page = opener.open(f"{base}/login/", timeout=30).read().decode()
             assert "登录" in page
             token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
             data = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": username,
                                            "password": "gongjian-demo", "next": "/"}).encode()
             req = urllib.request.Request(f"{base}/login/", data=data, headers={"Referer": f"{base}/login/"})
-            home_page = opener.open(req, timeout=10)
+            home_page = opener.open(req, timeout=30)
             body = home_page.read().decode()
             assert home_page.geturl() == f"{base}/", username
             assert "工作台" in body and "我的信息" in body
