@@ -118,6 +118,95 @@ def test_header_names_people_use_and_a_two_row_merged_header(tmp_path):
     assert table.rows[1].values[2] == "甲一社区"  # the merged cell holds for every row it covers
 
 
+def write_ods(path: Path, rows: list[list], *, merges: list[tuple[int, int, int, int, str]] = ()) -> Path:
+    """An OpenDocument spreadsheet as LibreOffice and WPS save it: merged cells as a spanning cell
+    plus covered cells, runs of empty cells and the padding rows at the end run-length encoded."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    width = max(len(r) for r in rows)
+    grid = [[("" if v is None else str(v)) for v in r] + [""] * (width - len(r)) for r in rows]
+    span, covered = {}, set()
+    for r1, c1, r2, c2, text in merges:
+        grid[r1][c1] = text
+        span[(r1, c1)] = (r2 - r1 + 1, c2 - c1 + 1)
+        covered |= {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)} - {(r1, c1)}
+    xml_rows = []
+    for r, row in enumerate(grid):
+        cells, c = [], 0
+        while c < width:
+            if (r, c) in covered:
+                cells.append("<table:covered-table-cell/>")
+            elif not row[c] and (r, c) not in span:
+                run = 1
+                while c + run < width and not row[c + run] and (r, c + run) not in covered | set(span):
+                    run += 1
+                cells.append(f'<table:table-cell table:number-columns-repeated="{run}"/>')
+                c += run
+                continue
+            else:
+                attrs = ""
+                if (r, c) in span:
+                    attrs = (f' table:number-rows-spanned="{span[r, c][0]}"'
+                             f' table:number-columns-spanned="{span[r, c][1]}"')
+                cells.append(f'<table:table-cell office:value-type="string"{attrs}>'
+                             f"<text:p>{escape(row[c])}</text:p></table:table-cell>")
+            c += 1
+        xml_rows.append("<table:table-row>" + "".join(cells) + "</table:table-row>")
+    xml_rows.append('<table:table-row table:number-rows-repeated="1048000">'
+                    '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>')
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
+               '<office:body><office:spreadsheet><table:table table:name="问题清单">'
+               + "".join(xml_rows) + "</table:table></office:spreadsheet></office:body></office:document-content>")
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                '<manifest:file-entry manifest:full-path="/" '
+                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                "</manifest:manifest>")
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
+    return path
+
+
+def test_ods_merged_cells_are_followed_like_xlsx(tmp_path):
+    """calamine reports no merges for .ods: a unit merged down three rows must still hold for each."""
+    rows = [
+        ["污染围城问题整改台账"],
+        ["序号", "存在问题", "责任单位", "", "整改期限", "问题类型"],
+        ["", "", "责任单位", "牵头单位", "", ""],
+        [1, "油烟直排", "甲一社区", "城管局", "2026-06-30", "扬尘"],
+        [2, "沿街堆放", "", "", "2026.7.1", "扬尘"],
+        [3, "工地未覆盖", "", "", "2026.7.2", "扬尘"],
+        [4, "道路遗撒", "乙一社区", "", "2026.7.3", "扬尘"],
+    ]
+    path = write_ods(tmp_path / "merged.ods", rows,
+                     merges=[(0, 0, 0, 5, "污染围城问题整改台账"), (1, 0, 2, 0, "序号"), (1, 1, 2, 1, "存在问题"),
+                             (1, 2, 1, 3, "责任单位"), (1, 4, 2, 4, "整改期限"), (1, 5, 2, 5, "问题类型"),
+                             (3, 2, 5, 2, "甲一社区")])
+    table = read_table(path)
+    assert table.header_row == 3
+    assert table.columns["unit"] == 2 and table.columns["lead_unit"] == 3
+    assert [r.values[2] for r in table.rows] == ["甲一社区", "甲一社区", "甲一社区", "乙一社区"]
+    assert [r.number for r in table.rows] == [4, 5, 6, 7]
+
+
+def test_an_ods_file_without_content_is_refused_with_a_reason(tmp_path):
+    import zipfile
+
+    path = tmp_path / "broken.ods"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+    with pytest.raises(Invalid) as err:
+        read_table(path)
+    assert "broken.ods" in err.value.message
+
+
 def test_a_group_heading_typed_into_one_cell_is_skipped(tmp_path):
     rows = [HEADER, ["", "一、垃圾围城"], [1, "路边垃圾", "甲街道", "垃圾围城"], ["", "（二）扬尘"],
             [2, "一、二号楼之间堆土", "甲街道", "扬尘"]]

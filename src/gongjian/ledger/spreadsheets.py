@@ -520,7 +520,59 @@ def _read_workbook(path: Path) -> list[tuple[str, list[list[Any]], list]]:
                 continue
             sheet = wb.get_sheet_by_name(meta.name)
             sheets.append((meta.name, sheet.to_python(skip_empty_area=False), sheet.merged_cell_ranges or []))
+    if path.suffix.lower() == ".ods":  # calamine reports merged cells for xlsx and xls only
+        spans = _ods_merges(path)
+        sheets = [(name, grid, merges or spans.get(name, [])) for name, grid, merges in sheets]
     return sheets
+
+
+_ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_ODS_MAX_REPEAT = 10_000  # a longer run of empty cells is padding to the sheet's edge
+
+
+def _ods_merges(path: Path) -> dict[str, list]:
+    """Merged ranges per sheet of an OpenDocument spreadsheet, as calamine gives them for xlsx:
+    [((first_row, first_col), (last_row, last_col))], zero-based from A1.
+
+    In content.xml a merged cell carries number-rows-spanned / number-columns-spanned and the
+    cells it covers are covered-table-cell elements; rows and cells may be run-length encoded with
+    number-rows-repeated / number-columns-repeated.
+    """
+    import zipfile
+
+    from defusedxml.ElementTree import iterparse
+
+    T = _ODS_TABLE
+    merges: dict[str, list] = {}
+    try:
+        with zipfile.ZipFile(path) as z, z.open("content.xml") as content:
+            sheet, row, col, depth = "", 0, 0, 0
+            for event, el in iterparse(content, events=("start", "end")):
+                tag = el.tag
+                if tag == f"{T}table":
+                    depth += 1 if event == "start" else -1
+                    if event == "start" and depth == 1:
+                        sheet, row = el.get(f"{T}name", ""), 0
+                        merges.setdefault(sheet, [])
+                elif depth != 1:
+                    continue
+                elif tag == f"{T}table-row":
+                    if event == "start":
+                        col = 0
+                    else:
+                        row += int(el.get(f"{T}number-rows-repeated", "1"))
+                        el.clear()
+                elif tag in (f"{T}table-cell", f"{T}covered-table-cell") and event == "start":
+                    rows_spanned = int(el.get(f"{T}number-rows-spanned", "1"))
+                    cols_spanned = int(el.get(f"{T}number-columns-spanned", "1"))
+                    if rows_spanned > 1 or cols_spanned > 1:
+                        merges[sheet].append(((row, col), (row + rows_spanned - 1, col + cols_spanned - 1)))
+                    col += min(int(el.get(f"{T}number-columns-repeated", "1")), _ODS_MAX_REPEAT)
+    except (KeyError, ValueError, zipfile.BadZipFile, SyntaxError) as exc:
+        # calamine read the cells already, so only the merges are unknown: refuse rather than guess.
+        raise Invalid(f"无法读取“{path.name}”中的合并单元格，请用 Excel/WPS 另存为 .xlsx 后再导入 / "
+                      f"cannot read the merged cells of this ODS file ({type(exc).__name__})", field="file") from None
+    return merges
 
 
 def _grids(path: Path) -> list[tuple[str, list[list[Any]], list]]:
