@@ -363,6 +363,30 @@ def cmd_holidays_list(args) -> int:
     return 0
 
 
+def cmd_extract(args) -> int:
+    """Quantities of work in Chinese text on stdin, one JSON object per line (no database needed)."""
+    import json
+
+    from gongjian.standards.figures import extract
+
+    data = sys.stdin.buffer.read()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise CliError("输入既不是 UTF-8 也不是 GB18030 编码的文本 / stdin is neither UTF-8 nor GB18030 text", EXIT_USAGE)
+    figures = extract(text)
+    for figure in figures:
+        print(json.dumps(figure.as_json(), ensure_ascii=False), flush=False)
+    sys.stdout.flush()
+    if not figures:
+        print("未找到工作量数字(如“清运垃圾50立方米”) / no quantities of work found", file=sys.stderr)
+    return 0
+
+
 def _year_arg(text: str) -> int:
     if not re.fullmatch(r"\d{4}", text.strip()):
         raise argparse.ArgumentTypeError(f"年份“{text}”无效，应为四位数字 / expected a four-digit year")
@@ -423,6 +447,13 @@ def build_parser() -> argparse.ArgumentParser:
                                           "Recompute the hash chain; exits 1 naming the first bad row.")
     pv.set_defaults(func=cmd_audit_verify)
     p.set_defaults(func=lambda a, p=p: (p.print_help(), EXIT_USAGE)[1])
+
+    p = sub.add_parser("extract", help="从文字中提取工作量数字 / quantities of work in Chinese text",
+                       description="从标准输入读取中文文字(如“累计出动500余人次,清运垃圾50立方米”)，每找到一个工作量"
+                                   "数字输出一行 JSON：item、value、unit、approx、text、metric。日期、时间、文号、"
+                                   "门牌号、地名不算。 / Read Chinese text on stdin and print one JSON object per "
+                                   "quantity of work: item, value, unit, approx, text, metric.")
+    p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("workdays", help="工作日计算(按节假日安排和调休) / working days (holidays and make-up days)",
                        description="按已导入的节假日安排计算工作日。“N 个工作日后”从 DATE 的次日起算，DATE 本身"
