@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "gongjian.core",
     "gongjian.org",
     "gongjian.ledger",
+    "gongjian.reporting",
     "gongjian.web",
 ]
 

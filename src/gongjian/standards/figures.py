@@ -40,7 +40,7 @@ CATALOGUE: tuple[Metric, ...] = (
            ("人次", "人", "名")),
     Metric("vehicles", "出动车辆", "车次", ("出动车辆", "车辆", "机械", "洒水车", "清扫车", "铲车", "挖掘机", "出动"),
            ("车次", "台次", "辆次", "辆", "台")),
-    Metric("construction_waste", "清运建筑垃圾", "立方米", ("建筑垃圾", "渣土"), ("立方米", "立方", "方", "吨")),
+    Metric("construction_waste", "建筑垃圾", "立方米", ("建筑垃圾", "渣土"), ("立方米", "立方", "方", "吨")),
     Metric("garbage", "清运垃圾", "立方米", ("生活垃圾", "垃圾", "杂物"), ("立方米", "立方", "方", "吨", "车")),
     Metric("dust_net", "覆盖防尘网", "平方米", ("防尘网", "裸土", "苫盖", "覆盖"), ("平方米", "平米", "亩")),
     Metric("closed_firms", "关停取缔企业", "家", ("企业", "散乱污", "作坊", "土小"), ("家", "个"),
@@ -196,14 +196,18 @@ def _clean(item: str) -> str:
 
 
 def _metric_for(item: str, unit: str, clause: str, catalogue: Iterable[Metric]) -> str | None:
+    """The catalogue entry whose keyword found in the item is the longest (建筑垃圾 beats 垃圾),
+    among those that take this unit and whose required verbs, if any, are in the clause."""
+    best, best_len = None, 0
     for metric in catalogue:
         if unit not in metric.units:
             continue
         if metric.verbs and not any(v in clause for v in metric.verbs):
             continue
-        if any(word in item for word in metric.items):
-            return metric.code
-    return None
+        longest = max((len(word) for word in metric.items if word in item), default=0)
+        if longest > best_len:
+            best, best_len = metric.code, longest
+    return best
 
 
 def _rejected_context(text: str, m: re.Match) -> bool:

@@ -48,6 +48,7 @@ RED = RGBColor(0xFF, 0x00, 0x00)
 SIZE_3 = Pt(16)      # 三号
 SIZE_2 = Pt(22)      # 二号
 SIZE_4 = Pt(14)      # 四号
+SIZE_SMALL_4 = Pt(12)  # 小四, for tables
 LINE_PITCH = 579     # twips: 22 lines in the 225 mm text block
 CHAR_SPACE = -841    # 28 characters of 16 pt in the 156 mm text block (Word's docGrid charSpace units)
 TEXT_WIDTH_MM = 156
@@ -73,11 +74,12 @@ class Heading:
 
 @dataclass(frozen=True)
 class Table:
-    """A table in the body (figures by unit …): 4号 仿宋, header row in 黑体, full text width."""
+    """A table in the body (figures by unit …): 小四 仿宋, header row in 黑体, full text width."""
 
     headers: Sequence[str]
     rows: Sequence[Sequence[object]]
     caption: str = ""
+    widths_mm: Sequence[float] = ()   # column widths; empty: equal columns
 
 
 Block = str | Heading | Table
@@ -197,6 +199,12 @@ def _field(paragraph, instruction: str, font: str, size) -> None:
     run_with(end)
 
 
+def _off_grid(paragraph) -> None:
+    snap = OxmlElement("w:snapToGrid")
+    snap.set(qn("w:val"), "0")
+    paragraph._p.get_or_add_pPr().append(snap)
+
+
 def _page_number(footer, *, odd: bool) -> None:
     p = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.RIGHT if odd else WD_ALIGN_PARAGRAPH.LEFT
@@ -287,6 +295,15 @@ def _table(doc, table: Table) -> None:
     t = doc.add_table(rows=1 + len(table.rows), cols=len(table.headers))
     t.style = doc.styles["Table Grid"]
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    if table.widths_mm:
+        if len(table.widths_mm) != len(table.headers):
+            raise ValueError("one width per column")
+        t.autofit = False
+        scale = TEXT_WIDTH_MM / sum(table.widths_mm)
+        for column, width in zip(t.columns, table.widths_mm, strict=True):
+            column.width = Mm(width * scale)   # the table grid, which LibreOffice reads
+            for cell in column.cells:
+                cell.width = Mm(width * scale)  # the cells, which Word reads
     cells = [list(table.headers), *[[("" if v is None else str(v)) for v in row] for row in table.rows]]
     for r, values in enumerate(cells):
         row = t.rows[r]
@@ -298,8 +315,8 @@ def _table(doc, table: Table) -> None:
             cell = row.cells[c]
             p = cell.paragraphs[0]
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            p.paragraph_format.first_line_indent = None
-            _set_fonts(p.add_run(str(value)), HEITI if r == 0 else FANGSONG, SIZE_4)
+            _off_grid(p)  # table rows take their text's height, not whole lines of the page grid
+            _set_fonts(p.add_run(str(value)), HEITI if r == 0 else FANGSONG, SIZE_SMALL_4)
 
 
 def _closing(doc, d: OfficialDocument) -> None:
@@ -402,10 +419,7 @@ def write_docx(d: OfficialDocument, out: str | os.PathLike | IO[bytes]) -> None:
     mark = _para(doc, d.organ, font=XIAOBIAOSONG, size=Pt(36 if len(d.organ) <= 10 else 28), color=RED,
                  align=WD_ALIGN_PARAGRAPH.CENTER)
     mark.paragraph_format.space_before = Mm(35)
-    ppr = mark._p.get_or_add_pPr()
-    snap = OxmlElement("w:snapToGrid")
-    snap.set(qn("w:val"), "0")  # the mark's size is free: keep it off the grid
-    ppr.append(snap)
+    _off_grid(mark)  # the mark's size is free: keep it off the grid
     _para(doc)
     # 发文字号 two lines below the mark, then the red separator 4 mm below it.
     number = _para(doc, d.number or "", align=WD_ALIGN_PARAGRAPH.CENTER)
