@@ -16,6 +16,7 @@ from gongjian.ledger.api import router as ledger_router
 from gongjian.org.api import router as org_router
 from gongjian.org.api import tokens as token_router
 from gongjian.org.services import token_authenticate
+from gongjian.reporting.api import router as daily_router
 
 
 class TokenAuth(HttpBearer):
@@ -97,3 +98,4 @@ api.add_router("/org", org_router)
 api.add_router("/tokens", token_router)
 api.add_router("/audit", audit_router)
 api.add_router("/ledger", ledger_router)
+api.add_router("/daily", daily_router)
