@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "gongjian.org",
     "gongjian.ledger",
     "gongjian.reporting",
+    "gongjian.inspection",
     "gongjian.web",
 ]
 

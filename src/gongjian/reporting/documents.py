@@ -338,3 +338,66 @@ def generate_daily(*, day: dt.date | None = None, out_dir: str | Path, actor=Non
             documents = [_store(kind, day, num, ttl, path, copy, actor, secs) for kind, num, ttl, path, copy, secs in made]
     files = [m[3] for m in made] + [m[4] for m in made if m[4] is not None]
     return DailyResult(files=files, pdf=any(m[4] is not None for m in made), seconds=timings, documents=documents)
+
+
+# ----------------------------------------------------------------- 整改通知书
+
+
+def _notice_body(cases: list[Case], on: dt.date) -> list:
+    body: list = []
+    if len(cases) == 1:
+        case = cases[0]
+        found = timezone.localtime(case.reported_at)
+        body.append(f"{found.month}月{found.day}日，经{case.get_source_display()}发现，你单位辖区存在以下问题："
+                    f"{case.title}。" + (f"具体位置：{case.address}。" if case.address else ""))
+        if case.description:
+            body.append(case.description)
+        body.append(Heading("一、整改要求", 1))
+        deadline = f"于{gbt9704.format_date(case.deadline)}前" if case.deadline else "立即"
+        body.append(f"请你单位{deadline}整改到位，并通过平台上传整改后照片，提交核查销号(案件编号{case.serial})。")
+    else:
+        body.append(f"截至{gbt9704.format_date(on)}，你单位尚有以下{len(cases)}个问题未整改到位：")
+        rows = [[i, c.serial, c.title[:30], gbt9704.format_date(c.deadline) if c.deadline else "—"]
+                for i, c in enumerate(cases, 1)]
+        body.append(Table(["序号", "编号", "问题", "整改期限"], rows, widths_mm=(12, 52, 62, 30)))
+        body.append(Heading("一、整改要求", 1))
+        body.append("请你单位按期限逐项整改到位，并通过平台上传整改后照片，提交核查销号。")
+    body.append(Heading("二、有关事项", 1))
+    body.append("逾期未整改的，将按照专项行动督办规则予以挂牌督办、约谈，直至问责。")
+    return body
+
+
+def write_notice(*, cases: list[Case], unit: Unit, out_dir: str | Path, actor=None, on: dt.date | None = None,
+                 pdf: bool = True) -> Document:
+    """整改通知书 to ``unit`` for one case or several (numbered in the 督办 series of the year)."""
+    if not cases:
+        raise ValueError("a notice needs at least one case")
+    on = on or ledger_services.today()
+    district = _district()
+    prefix = (getattr(settings, "GONGJIAN_NOTICE_PREFIX", "")
+              or f"{district.short_name or district.name.removesuffix('区').removesuffix('县')[:2]}督办")
+    t = time.perf_counter()
+    with transaction.atomic():
+        number = gbt9704.doc_number(prefix, on.year, _next_number("notice", on.year))
+        title = (f"关于限期整改{cases[0].title[:20]}问题的通知" if len(cases) == 1
+                 else f"关于限期整改{len(cases)}个问题的通知")
+        organ = organ_name(district)
+        document = OfficialDocument(organ=f"{organ}文件", number=number, title=title, recipients=unit.name,
+                                    body=_notice_body(cases, on), signature=organ, date=on,
+                                    printed_by=f"{organ}办公室", printed_on=on)
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"{on:%Y%m%d}-整改通知书-{number}.docx"
+        gbt9704.write_docx(document, path)
+        copy = gbt9704.pdf_copy(path, out) if pdf else None
+        doc = Document(kind=DocumentKind.NOTICE, date=on)  # every notice is its own document
+        doc.number, doc.title, doc.created_by, doc.seconds = number, title, actor, time.perf_counter() - t
+        with open(path, "rb") as fh:
+            doc.file.save(path.name, File(fh), save=False)
+        if copy is not None:
+            with open(copy, "rb") as fh:
+                doc.pdf.save(copy.name, File(fh), save=False)
+        doc.save()
+        audit.record(actor=actor, action="document.notice", obj=doc,
+                     after={"number": number, "unit": unit.pk, "cases": [c.pk for c in cases]})
+    return doc

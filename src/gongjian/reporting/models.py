@@ -90,6 +90,7 @@ class DocumentKind(models.TextChoices):
     BULLETIN = "bulletin", "督查通报"
     LEDGER = "ledger", "问题台账"
     NOTICE = "notice", "整改通知书"
+    NIGHT = "night", "夜查日报"
 
 
 class Document(models.Model):
