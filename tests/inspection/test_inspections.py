@@ -120,3 +120,32 @@ def test_cli_notice_and_night(ledger, tmp_path, capsys):
     assert main(["docs", "notice", "--out", str(tmp_path)]) == 2
     assert main(["docs", "night", "--date", "2026-06-01", "--out", str(tmp_path), "--no-pdf"]) == 0
     assert main(["docs", "night", "--date", "yesterday", "--out", str(tmp_path)]) == 2
+
+
+def test_inspections_over_http(ledger):
+    import json
+
+    from django.test import Client
+
+    d = ledger.d
+    client = Client()
+    client.force_login(d["inspector"])
+    body = {"kind": "night", "campaign_id": ledger.campaign.pk, "title": "夜查", "starts_at": "2026-06-01T22:00:00+08:00",
+            "ends_at": "2026-06-02T01:30:00+08:00", "places": ["焦辉路"], "inspector_ids": [d["commander"].pk]}
+    r = client.post("/api/inspections", data=json.dumps(body), content_type="application/json")
+    assert r.status_code == 201, r.content
+    pk = r.json()["id"]
+    r = client.post(f"/api/inspections/{pk}/findings", content_type="application/json",
+                    data=json.dumps({"category_id": ledger.dust.pk, "title": "渣土撒漏", "lng": 113.205, "lat": 35.205}))
+    assert r.status_code == 201 and r.json()["source"] == "night" and r.json()["serial"].startswith("测试整治")
+    assert client.get("/api/inspections").json()[0]["finding_count"] == 1
+    bad = dict(body, ends_at="2026-06-01T21:00:00+08:00")
+    r = client.post("/api/inspections", data=json.dumps(bad), content_type="application/json")
+    assert r.status_code == 400 and r.json()["error"]["field"] == "ends_at"
+    other = Client()
+    other.force_login(d["handler_b"])
+    r = other.post(f"/api/inspections/{pk}/findings", content_type="application/json",
+                   data=json.dumps({"category_id": ledger.dust.pk, "title": "x"}))
+    assert r.status_code == 404  # out of scope: as if it did not exist
+    other.force_login(d["handler_a"])
+    assert other.post("/api/inspections", data=json.dumps(body), content_type="application/json").status_code == 403

@@ -12,6 +12,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 import gongjian
 from gongjian.core.api import router as audit_router
 from gongjian.core.errors import DomainError
+from gongjian.inspection.api import router as inspection_router
 from gongjian.ledger.api import router as ledger_router
 from gongjian.org.api import router as org_router
 from gongjian.org.api import tokens as token_router
@@ -99,3 +100,4 @@ api.add_router("/tokens", token_router)
 api.add_router("/audit", audit_router)
 api.add_router("/ledger", ledger_router)
 api.add_router("/daily", daily_router)
+api.add_router("/inspections", inspection_router)
