@@ -85,6 +85,7 @@ class LedgerFilterForm(forms.Form):
                               choices=[("", "默认"), *ORDER_LABELS.items()], error_messages=_choice_errors("排序"))
 
     def __init__(self, data=None, *, user, **kw):
+        kw.setdefault("label_suffix", "")
         super().__init__(data, **kw)
         campaigns = selectors.campaigns_visible(user)
         self.fields["campaign"].queryset = campaigns
@@ -160,6 +161,7 @@ class ImportForm(forms.Form):
                            error_messages={"required": "请选择要导入的文件", "empty": "文件是空的"})
 
     def __init__(self, *args, user, **kw):
+        kw.setdefault("label_suffix", "")
         super().__init__(*args, **kw)
         self.fields["campaign"].queryset = selectors.campaigns_visible(user)
         self.fields["file"].widget.attrs["accept"] = ",".join(IMPORT_SUFFIXES)
