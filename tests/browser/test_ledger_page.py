@@ -84,3 +84,23 @@ def test_phone_filter_by_status_on_a_narrow_screen(ledger, phone, login, shot): 
     page.get_by_label("状态", exact=True).select_option("")
     page.wait_for_function("document.querySelectorAll('table.ledger tbody td.serial').length === 5")
     shot(page, "ledger")
+
+
+def test_desktop_bulk_assign_reports_each_case_and_reloads_the_table(ledger, desktop, login):  # noqa: F811
+    _assigned, registered = _cases(ledger)
+    page = login(desktop, "t_commander")
+    page.goto("/ledger/?status=registered")
+    page.evaluate("window.__sameDocument = true")
+    for case in registered:
+        page.get_by_label(f"选择 {case.serial}").check()
+    assert page.locator(".js-selected").inner_text() == "(2 件)"
+    page.get_by_label("交办给(责任单位)").select_option(label="\u3000\u3000甲一社区")
+    page.get_by_label("整改时限(工作日)").fill("4")
+    page.get_by_role("button", name=re.compile("交办选中案件")).click()
+    result = page.locator("#bulk-result")
+    result.get_by_text("批量交办：成功 2 件").wait_for()
+    for case in registered:
+        assert f"{case.serial}：已交办给甲一社区，整改期限 2026-06-05" in result.inner_text()
+    # The table reloads in place: the assigned cases are no longer 已立案.
+    page.wait_for_function("document.querySelectorAll('table.ledger tbody td.serial').length === 0")
+    assert page.evaluate("window.__sameDocument") is True

@@ -7,6 +7,7 @@ services (``services.transition`` per case, ``spreadsheets.import_cases``). The 
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import secrets
@@ -30,6 +31,8 @@ from gongjian.ledger import flows, selectors, services, spreadsheets
 from gongjian.ledger.forms import ORDER_LABELS, BulkAssignForm, ImportForm, LedgerFilterForm
 from gongjian.ledger.models import Campaign, Source, Status
 from gongjian.org.models import Unit
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 SOURCE_LABELS = dict(Source.choices)
@@ -128,7 +131,7 @@ def _context(request) -> dict:
         "total_text": f"{counts.total:,}" + ("" if counts.exact else "+"),
         "order_label": ORDER_LABELS[f.effective_order()],
         "dispatcher": dispatcher,
-        "assign_units": _assign_units() if dispatcher else [],
+        "assign_units": [(u.pk, "\u3000" * max(u.depth - 1, 0) + u.name) for u in _assign_units()] if dispatcher else [],
         "more_open": any(form.data.get(k) for k in ("source", "category", "reported_from", "reported_to",
                                                     "deadline_from", "deadline_to")) if form.is_bound else False,
     }
@@ -264,6 +267,7 @@ def ledger_import(request):
                 path.unlink(missing_ok=True)
                 form.add_error("file", exc.message.split(" / ")[0])
             except Exception:  # a damaged file the readers cannot open
+                logger.warning("ledger import: could not read %s", upload.name, exc_info=True)
                 path.unlink(missing_ok=True)
                 form.add_error("file", f"无法读取“{upload.name}”：文件可能已损坏，或不是它的扩展名所示的格式")
             else:
