@@ -112,7 +112,11 @@ def _context(request) -> dict:
     counts = selectors.ledger_counts(user, f, qs)
     pages = max(1, math.ceil(counts.total / PAGE_SIZE))
     if page > pages:
-        page_error = page_error or f"没有第 {page} 页(共 {pages} 页)；已显示最后一页"
+        if counts.exact:
+            page_error = page_error or f"没有第 {page} 页(共 {pages} 页)；已显示最后一页"
+        else:  # no deep OFFSET past the counted matches: narrowing the filter is the way on
+            page_error = page_error or (f"超过 {counts.total:,} 件时只能翻到第 {pages} 页；已显示第 {pages} 页，"
+                                        "请缩小筛选范围")
         page = pages
     rows = _rows(qs, page, on)
     dispatcher = flows.is_dispatcher(user)
@@ -128,7 +132,7 @@ def _context(request) -> dict:
             not counts.exact and len(rows) == PAGE_SIZE) else "",
         "sort": _sort_links(request, f), "query": _params(request),
         "first_row": (page - 1) * PAGE_SIZE + 1, "last_row": (page - 1) * PAGE_SIZE + len(rows),
-        "total_text": f"{counts.total:,}" + ("" if counts.exact else "+"),
+        "total_text": f"{counts.total:,}" + ("" if counts.exact else "+"), "cap_text": f"{counts.total:,}",
         "order_label": ORDER_LABELS[f.effective_order()],
         "dispatcher": dispatcher,
         "assign_units": [(u.pk, "\u3000" * max(u.depth - 1, 0) + u.name) for u in _assign_units()] if dispatcher else [],
