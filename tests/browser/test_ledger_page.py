@@ -104,3 +104,31 @@ def test_desktop_bulk_assign_reports_each_case_and_reloads_the_table(ledger, des
     # The table reloads in place: the assigned cases are no longer 已立案.
     page.wait_for_function("document.querySelectorAll('table.ledger tbody td.serial').length === 0")
     assert page.evaluate("window.__sameDocument") is True
+
+
+def test_desktop_import_check_lists_bad_cells_then_confirm_imports(ledger, desktop, login, shot, tmp_path):  # noqa: F811
+    bad = tmp_path / "台账.csv"
+    bad.write_text("序号,问题描述,责任单位,问题类别,整改时限\n1,河道垃圾,甲一社区,垃圾围城,2026-06-30\n"
+                   "2,工地扬尘,没有这个单位,扬尘,2026-13-01\n", encoding="utf-8")
+    page = login(desktop, "t_commander")
+    page.goto("/ledger/")
+    page.get_by_role("link", name="导入台账").click()
+    page.get_by_label("导入到专项行动").select_option(label=ledger.campaign.name)
+    page.get_by_label("台账文件(xlsx、xls、ods、csv)").set_input_files(str(bad))
+    page.get_by_role("button", name="上传并检查").click()
+    errors = page.locator("table.import-errors tbody tr")
+    errors.first.wait_for()
+    assert errors.count() == 2 and "第 3 行" in errors.first.inner_text()
+    assert page.get_by_role("button", name=re.compile("确认导入")).count() == 0
+    shot(page, "ledger-import")
+
+    good = tmp_path / "台账2.csv"
+    good.write_text("序号,问题描述,责任单位,问题类别,整改时限\n1,河道垃圾,甲一社区,垃圾围城,2026-06-30\n", encoding="utf-8")
+    page.get_by_label("导入到专项行动").select_option(label=ledger.campaign.name)
+    page.get_by_label("台账文件(xlsx、xls、ods、csv)").set_input_files(str(good))
+    page.get_by_role("button", name="上传并检查").click()
+    page.get_by_role("button", name=re.compile("确认导入")).click()
+    page.wait_for_url(re.compile(r"/ledger/\?campaign="))
+    assert "已导入 1 件" in page.locator(".notice").inner_text()
+    serials = _serials(page)
+    assert len(serials) == 1 and serials[0].startswith(ledger.campaign.serial_prefix)
