@@ -254,7 +254,7 @@ def test_import_dry_run_lists_the_problems_by_row_and_column_and_writes_nothing(
     resp = c.post("/ledger/import/", {"campaign": ledger.campaign.pk, "file": _csv(text)})
     html = resp.content.decode()
     assert resp.status_code == 200
-    assert "什么也没有导入" in html
+    assert "什么也没有导入" in html and "工作表“台账.csv”" in html
     assert re.search(r"<td>第 3 行</td><td>责任单位</td><td>[^<]*没有这个单位", html)
     assert re.search(r"<td>第 3 行</td><td>整改时限</td>", html)
     assert 'name="token"' not in html

@@ -275,6 +275,8 @@ def ledger_import(request):
                 path.unlink(missing_ok=True)
                 form.add_error("file", f"无法读取“{upload.name}”：文件可能已损坏，或不是它的扩展名所示的格式")
             else:
+                if result.sheet in (path.name, path.stem):  # a csv's "sheet" is the stored file's name
+                    result.sheet = upload.name
                 result.file = upload.name
                 context["result"] = result
                 context["columns"] = _columns(result)
