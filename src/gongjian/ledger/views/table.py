@@ -14,6 +14,7 @@ import secrets
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -31,6 +32,7 @@ from gongjian.ledger import flows, selectors, services, spreadsheets
 from gongjian.ledger.forms import ORDER_LABELS, BulkAssignForm, ImportForm, LedgerFilterForm
 from gongjian.ledger.models import Campaign, Source, Status
 from gongjian.org.models import Unit
+from gongjian.standards.workdays import MissingYear
 
 logger = logging.getLogger(__name__)
 
@@ -67,14 +69,10 @@ def _page_number(raw: str | None) -> tuple[int, str]:
 def _rows(qs, page: int, on):
     rows = list(qs.values(*ROW_FIELDS)[(page - 1) * PAGE_SIZE: page * PAGE_SIZE])
     cal = services._calendar() if rows else None
-    from gongjian.standards.workdays import MissingYear
-
     for r in rows:
         r["status_label"] = Status(r["status"]).label
         r["source_label"] = SOURCE_LABELS.get(r["source"], r["source"])
-        light = None
-        if r["status"] in selectors.DEADLINE_STATUSES and r["deadline"] is not None:
-            light = "red" if r["deadline"] < on else ("yellow" if r["warn_on"] and r["warn_on"] <= on else "green")
+        light = selectors.light_of(SimpleNamespace(**r), on)
         r["light"], r["light_label"] = light, selectors.LIGHTS.get(light, "")
         r["workdays_left"] = None
         if light:
@@ -128,8 +126,7 @@ def _context(request) -> dict:
         "page_error": page_error, "on": on, "status_links": status_links,
         "all_href": "?" + _params(request, status=""),
         "prev_href": "?" + _params(request, page=page - 1) if page > 1 else "",
-        "next_href": "?" + _params(request, page=page + 1) if page < pages or (
-            not counts.exact and len(rows) == PAGE_SIZE) else "",
+        "next_href": "?" + _params(request, page=page + 1) if page < pages else "",
         "sort": _sort_links(request, f), "query": _params(request),
         "first_row": (page - 1) * PAGE_SIZE + 1, "last_row": (page - 1) * PAGE_SIZE + len(rows),
         "total_text": f"{counts.total:,}" + ("" if counts.exact else "+"), "cap_text": f"{counts.total:,}",
