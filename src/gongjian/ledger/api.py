@@ -12,6 +12,7 @@ from gongjian.core import audit
 from gongjian.core.errors import Invalid, NotFound
 from gongjian.core.scoping import get_visible
 from gongjian.ledger import flows, selectors, services
+from gongjian.ledger.forms import LedgerFilterForm
 from gongjian.ledger.models import Campaign, Case, Category, Evidence, ExtensionRequest
 from gongjian.ledger.schemas import (
     CampaignDetail,
@@ -99,11 +100,15 @@ def _annotate_light(rows, on):
 
 @router.get("/cases", response=LedgerPage, summary="台账(筛选、分页、按状态计数)")
 def list_cases(request, query: Query[LedgerQuery]):
-    if query.light and query.light not in selectors.LIGHTS:
-        raise Invalid("light 应为 green、yellow 或 red / unknown light", field="light")
+    # The schema documents the parameters; the filter itself is parsed once, by the form the
+    # ledger page uses too.
+    form = LedgerFilterForm(request.GET, user=request.auth)
+    bad = form.first_error()
+    if bad:
+        raise Invalid(bad[1], field=bad[0])
     page_size = max(1, min(query.page_size, 500))
     page = max(1, query.page)
-    f = selectors.LedgerFilter(**query.dict(exclude={"page", "page_size"}))
+    f = form.to_filter()
     on = services.today()
     qs = selectors.ledger(request.auth, f, on=on)
     rows = list(qs.select_related("unit", "category")[(page - 1) * page_size: page * page_size])
