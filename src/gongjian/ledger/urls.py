@@ -1,9 +1,16 @@
 from django.urls import path
 
-from gongjian.ledger.views import case
+from gongjian.ledger.views import case, report
 
 app_name = "ledger"
 
 urlpatterns: list = [
     path("cases/<int:pk>/", case.detail, name="case"),
+    path("cases/<int:pk>/moves/<str:action>/", case.move, name="case_move"),
+    path("cases/<int:pk>/extension/", case.extension_request, name="case_extension"),
+    path("cases/<int:pk>/extensions/<int:ext_pk>/decide/", case.extension_decide, name="case_extension_decide"),
+    path("cases/<int:pk>/comments/", case.comment, name="case_comment"),
+    path("evidence/<int:pk>/file/", case.evidence_file, name="evidence_file"),
+    path("report/", report.report, name="report"),
+    path("report/mine/", report.my_reports, name="my_reports"),
 ]
