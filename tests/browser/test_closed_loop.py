@@ -79,6 +79,7 @@ def test_report_assign_rectify_verify_close(ledger, phone, new_page, login, shot
     assert status_of(commander) == "已立案"
     assert commander.get_by_label("责任单位").input_value() == str(ledger.d.community_a.pk)
     commander.get_by_label("或 整改期限").fill("2026-06-05")
+    shot(commander, "case-assign")
     commander.get_by_role("button", name="交办", exact=True).click()
     commander.wait_for_load_state()
     assert status_of(commander) == "已交办"
@@ -95,6 +96,7 @@ def test_report_assign_rectify_verify_close(ledger, phone, new_page, login, shot
     assert status_of(handler) == "整改中"
     handler.get_by_label("整改后照片").set_input_files([photo("after.jpg", (90, 160, 90))])
     handler.get_by_label("整改情况说明").fill("已清运并覆盖")
+    shot(handler, "case-rectifying")
     handler.get_by_role("button", name="提交整改", exact=True).click()
     handler.wait_for_load_state()
     assert status_of(handler) == "待核查"
@@ -112,7 +114,7 @@ def test_report_assign_rectify_verify_close(ledger, phone, new_page, login, shot
     inspector.wait_for_load_state()
     assert status_of(inspector) == "已销号"
     assert timeline_of(inspector)[-1] == "核查销号"
-    assert inspector.get_by_text("理由：现场已核实").is_visible()
+    assert inspector.get_by_text("核查意见：现场已核实").is_visible()
     assert inspector.get_by_test_id("no-moves").is_visible()
     shot(inspector, "case")
     assert Case.objects.get().status == Status.CLOSED

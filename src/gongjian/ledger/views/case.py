@@ -57,6 +57,9 @@ ACTION_LABELS = {
 REASON_LABELS = {"reject": "不予立案理由", "return": "回退理由", "rework": "返工理由",
                  "submit": "整改情况说明", "close": "核查意见"}
 REASON_REQUIRED = {"reject", "return", "rework"}
+# What the free text of each event is, on the timeline.
+REASON_CAPTIONS = {"case.submit": "整改情况", "case.close": "核查意见", "case.extension_approve": "审批意见",
+                   "case.extension_refuse": "审批意见", "case.escalate": "原因"}
 
 
 def ui_message(exc: DomainError) -> str:
@@ -123,6 +126,7 @@ def timeline_entries(case: Case) -> list[dict]:
             "actor_unit": actor.unit.name if actor and actor.unit_id else "",
             "at": event.created_at,
             "reason": event.reason,
+            "reason_caption": REASON_CAPTIONS.get(event.action, "理由"),
             "detail": detail,
             "comment": after.get("body", "") if event.action == "case.comment" else "",
         })
