@@ -356,3 +356,25 @@ def test_comment_service_is_audited_and_scoped(ledger):
     # comments are scoped like their case
     assert Comment.objects.visible_to(ledger.d["handler_b"]).count() == 0
     assert Comment.objects.visible_to(ledger.d["handler_a"]).count() == 1
+
+
+def test_every_demo_case_page_renders_for_the_command_post_and_the_street(django_assert_max_num_queries):
+    from gongjian.ledger import demo as ledger_demo
+    from gongjian.org import demo as org_demo
+    from gongjian.org.models import User
+
+    org_demo.load(log=lambda *_: None)
+    ledger_demo.load(log=lambda *_: None)
+    commander = _client(User.objects.get(username="zhihui"))
+    handler = User.objects.get(username="bjf_jingban")
+    street = _client(handler)
+    seen = set()
+    for case in Case.objects.all():
+        with django_assert_max_num_queries(14):  # a page's cost does not grow with its timeline or photos
+            resp = commander.get(f"/cases/{case.pk}/")
+        html = resp.content.decode()
+        assert resp.status_code == 200 and case.serial in html and case.get_status_display() in html
+        seen.add(case.status)
+        visible = Case.objects.visible_to(handler).filter(pk=case.pk).exists()
+        assert street.get(f"/cases/{case.pk}/").status_code == (200 if visible else 404)
+    assert seen == set(Status.values)

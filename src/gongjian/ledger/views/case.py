@@ -12,7 +12,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -99,6 +99,7 @@ def timeline_entries(case: Case) -> list[dict]:
     events = selectors.case_timeline(case)
     afters = [_loads(e.after) for e in events]
     unit_ids = {a.get("unit") for e, a in zip(events, afters, strict=True) if e.action == "case.assign"}
+    unit_ids |= {e.actor.unit_id for e in events if e.actor is not None}
     units = dict(Unit.objects.filter(pk__in=[u for u in unit_ids if u]).values_list("pk", "name"))
     stages = dict(EvidenceStage.choices)
     entries = []
@@ -123,7 +124,7 @@ def timeline_entries(case: Case) -> list[dict]:
             "label": ACTION_LABELS.get(event.action, event.action),
             "actor": (actor.name or actor.username) if actor else ("系统" if event.actor_name in ("", "system")
                                                                    else event.actor_name),
-            "actor_unit": actor.unit.name if actor and actor.unit_id else "",
+            "actor_unit": units.get(actor.unit_id, "") if actor else "",
             "at": event.created_at,
             "reason": event.reason,
             "reason_caption": REASON_CAPTIONS.get(event.action, "理由"),
@@ -301,7 +302,11 @@ def comment(request, pk: int):
 def evidence_file(request, pk: int):
     """A photo or file of a case, only through the reader's scope (never a public media address)."""
     ev = get_visible_or_404(Evidence.objects.select_related("case"), request.user, pk=pk)
-    response = FileResponse(ev.file.open("rb"), content_type=ev.content_type, filename=ev.original_name,
+    try:
+        handle = ev.file.open("rb")
+    except OSError:  # the row is there but the file is gone from the media directory
+        raise Http404 from None
+    response = FileResponse(handle, content_type=ev.content_type, filename=ev.original_name,
                             as_attachment=not ev.is_image)
     response["Cache-Control"] = "private, max-age=3600"
     return response
