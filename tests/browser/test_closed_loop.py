@@ -29,6 +29,14 @@ def status_of(page) -> str:
     return page.get_by_test_id("case-status").inner_text()
 
 
+def unlabelled(page) -> list[str]:
+    """Form fields without a label (every field must have one)."""
+    return page.evaluate("""() => Array.from(document.querySelectorAll(
+        'input:not([type=hidden]), select, textarea'))
+        .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+        .map(e => e.name || e.id)""")
+
+
 def timeline_of(page) -> list[str]:
     return page.locator("[data-testid=timeline] li .what").all_inner_texts()
 
@@ -48,6 +56,12 @@ def test_report_assign_rectify_verify_close(ledger, phone, new_page, login, shot
     phone.get_by_label("地址").fill("甲一社区东门")
     phone.locator("#r-photos").set_input_files([photo("scene.jpg")])
     assert phone.locator("#r-previews img").count() == 1
+    # the camera gives one photo at a time: a second one through "再拍一张"
+    with phone.expect_file_chooser() as chooser:
+        phone.get_by_role("button", name="再拍一张").click()
+    chooser.value.set_files([photo("scene-2.jpg", (110, 110, 110))])
+    assert phone.locator("#r-previews img").count() == 2
+    assert unlabelled(phone) == []
     # large touch targets on a 360 px screen, and nothing wider than the screen
     for name in ("上报", "使用当前位置(GPS)"):
         box = phone.get_by_role("button", name=name, exact=True).bounding_box()
@@ -58,11 +72,12 @@ def test_report_assign_rectify_verify_close(ledger, phone, new_page, login, shot
     phone.wait_for_url(re.compile(r"/cases/\d+/$"))
     case = Case.objects.get()
     assert case.unit == ledger.d.community_a and case.grid == ledger.d.grid_a
-    assert case.evidence.filter(stage="before").count() == 1
+    assert sorted(case.evidence.filter(stage="before").values_list("original_name", flat=True)) == [
+        "scene-2.jpg", "scene.jpg"]
     assert status_of(phone) == "已上报"
     assert phone.get_by_role("status").first.inner_text().startswith(f"已上报 {case.serial}")
-    assert timeline_of(phone) == ["上报", "上传材料"]
-    before_img = phone.locator("[data-testid=photos-before] img")
+    assert timeline_of(phone) == ["上报", "上传材料", "上传材料"]
+    before_img = phone.locator("[data-testid=photos-before] img").first
     before_img.wait_for()
     assert phone.evaluate("img => img.complete && img.naturalWidth", before_img.element_handle()) == 640
     phone.goto("/report/mine/")
@@ -78,6 +93,7 @@ def test_report_assign_rectify_verify_close(ledger, phone, new_page, login, shot
     commander.wait_for_load_state()
     assert status_of(commander) == "已立案"
     assert commander.get_by_label("责任单位").input_value() == str(ledger.d.community_a.pk)
+    assert unlabelled(commander) == []
     commander.get_by_label("或 整改期限").fill("2026-06-05")
     shot(commander, "case-assign")
     commander.get_by_role("button", name="交办", exact=True).click()
@@ -96,6 +112,7 @@ def test_report_assign_rectify_verify_close(ledger, phone, new_page, login, shot
     assert status_of(handler) == "整改中"
     handler.get_by_label("整改后照片").set_input_files([photo("after.jpg", (90, 160, 90))])
     handler.get_by_label("整改情况说明").fill("已清运并覆盖")
+    assert unlabelled(handler) == []
     shot(handler, "case-rectifying")
     handler.get_by_role("button", name="提交整改", exact=True).click()
     handler.wait_for_load_state()

@@ -66,6 +66,14 @@ def test_status_light_and_working_days_left(ledger):
     assert "剩余 3 个工作日" in html
 
 
+def test_last_fifth_of_the_time_shows_yellow(ledger, monkeypatch):
+    case = ledger.assigned()  # 3 working days: 80 % is used up on the third, which is the deadline
+    monkeypatch.setattr(services, "today", lambda: dt.date(2026, 6, 4))
+    html = _page(ledger.d["handler_a"], case)
+    assert re.search(r'class="light light-yellow" data-testid="case-light">黄灯<', html)
+    assert "今天到期" in html
+
+
 def test_overdue_case_shows_red_and_working_days_overdue(ledger, monkeypatch):
     case = ledger.assigned()
     monkeypatch.setattr(services, "today", lambda: dt.date(2026, 6, 10))  # Wednesday after the deadline

@@ -49,17 +49,44 @@
   document.getElementById("r-locate").addEventListener("click", locate);
   if (!lngInput.value) locate();
 
-  var photos = document.getElementById("r-photos");
+  // A phone camera takes one photo per input: "再拍一张" adds another input of the same name.
+  var first = document.getElementById("r-photos");
   var previews = document.getElementById("r-previews");
-  if (photos && previews && window.URL) {
-    photos.addEventListener("change", function () {
-      previews.textContent = "";
-      Array.prototype.forEach.call(photos.files, function (file) {
+  var more = document.getElementById("r-more-photos");
+  var max = parseInt(first && first.dataset.max, 10) || 9;
+
+  function inputs() { return document.querySelectorAll("input[name=photos]"); }
+  function chosen() {
+    var n = 0;
+    Array.prototype.forEach.call(inputs(), function (i) { n += i.files ? i.files.length : 0; });
+    return n;
+  }
+  function refresh() {
+    if (!previews || !window.URL) return;
+    previews.textContent = "";
+    Array.prototype.forEach.call(inputs(), function (input) {
+      Array.prototype.forEach.call(input.files || [], function (file) {
         var img = document.createElement("img");
         img.alt = "待上传照片 " + file.name;
         img.src = URL.createObjectURL(file);
         previews.appendChild(img);
       });
     });
+    if (more) more.hidden = chosen() === 0 || chosen() >= max;
+  }
+  if (first) {
+    first.addEventListener("change", refresh);
+    if (more) {
+      more.addEventListener("click", function () {
+        var input = document.createElement("input");
+        input.type = "file"; input.name = "photos"; input.accept = "image/*";
+        input.setAttribute("capture", "environment");
+        input.className = "big-file extra-photo";
+        input.setAttribute("aria-label", "第 " + (inputs().length + 1) + " 张现场照片");
+        input.addEventListener("change", refresh);
+        more.parentNode.insertBefore(input, more);
+        input.click();
+      });
+    }
   }
 })();
