@@ -209,6 +209,41 @@ def test_extension_requested_on_the_page_and_approved_by_the_command_post(ledger
     assert _timeline(_page(ledger.d["commander"], case))[-2:] == ["case.extension_request", "case.extension_approve"]
 
 
+def test_long_term_needs_a_plan_and_a_future_review_date_then_resumes(ledger):
+    case = ledger.assigned()
+    commander = _client(ledger.d["commander"])
+    resp = commander.post(f"/cases/{case.pk}/moves/hang/", {"plan": "汛期后整体拆除", "review_on": "2026-06-01"})
+    assert resp.status_code == 400 and "挂账须填写今天以后的复查日期" in resp.content.decode()
+    resp = commander.post(f"/cases/{case.pk}/moves/hang/", {"plan": "汛期后整体拆除", "review_on": "下个月"})
+    assert resp.status_code == 400 and "复查日期“下个月”不是有效日期" in resp.content.decode()
+    assert _reload(case).status == Status.ASSIGNED
+    resp = commander.post(f"/cases/{case.pk}/moves/hang/", {"plan": "汛期后整体拆除", "review_on": "2026-09-01"})
+    assert resp.status_code == 302
+    html = _page(ledger.d["commander"], case)
+    assert "汛期后整体拆除（复查 2026-09-01）" in html and _moves(html) == {"resume"}
+    assert commander.post(f"/cases/{case.pk}/moves/resume/").status_code == 302
+    assert _reload(case).status == Status.RECTIFYING
+
+
+def test_refused_extension_keeps_the_deadline_and_tells_why(ledger):
+    case = ledger.assigned()
+    handler = _client(ledger.d["handler_a"])
+    resp = handler.post(f"/cases/{case.pk}/extension/", {"requested_deadline": "2026-06-03", "reason": "人手不足"})
+    assert resp.status_code == 400 and "申请的期限应晚于现在的期限 2026-06-04" in resp.content.decode()
+    resp = handler.post(f"/cases/{case.pk}/extension/", {"requested_deadline": "", "reason": "人手不足"})
+    assert resp.status_code == 400 and "请填写申请延至的日期" in resp.content.decode()
+    assert handler.post(f"/cases/{case.pk}/extension/",
+                        {"requested_deadline": "2026-06-10", "reason": "人手不足"}).status_code == 302
+    ext = case.extensions.get()
+    resp = _client(ledger.d["commander"]).post(f"/cases/{case.pk}/extensions/{ext.pk}/decide/",
+                                               {"decision": "refuse", "note": "按期完成"})
+    assert resp.status_code == 302
+    assert _reload(case).deadline == dt.date(2026, 6, 4)
+    html = _page(ledger.d["handler_a"], case)
+    assert "不批准延期" in html and "审批意见：按期完成" in html
+    assert "extension" in _moves(html)  # may ask again
+
+
 # ------------------------------------------------------------------ refused moves change nothing
 
 

@@ -74,6 +74,16 @@ def test_title_given_is_kept_and_long_descriptions_are_cut_for_the_title(ledger)
     assert titles == ["东门垃圾", "长" * 30 + "…"]
 
 
+def test_too_long_title_is_named_and_photos_must_be_chosen_again(ledger):
+    resp = _client(ledger.d["grid_worker_a"]).post("/report/", _form(ledger, title="长" * 201,
+                                                                       photos=[jpeg("scene.jpg")]))
+    assert resp.status_code == 400
+    html = resp.content.decode()
+    assert '<p class="field-error" id="e-title">标题不能超过200字</p>' in html
+    assert "请重新选择照片" in html
+    assert Case.objects.count() == 0 and Evidence.objects.count() == 0
+
+
 def test_inspector_says_how_the_problem_was_found(ledger):
     client = _client(ledger.d["inspector"])
     assert 'name="source"' in client.get("/report/").content.decode()

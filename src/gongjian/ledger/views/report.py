@@ -115,12 +115,14 @@ def report(request):
                     actor=user, photos=request.FILES.getlist("photos"), campaign=campaign, category=category,
                     title=title, source=source, description=description, address=address, lng=lng, lat=lat)
             except DomainError as exc:
-                field = {"file": "photos", "stage": "photos", "title": "description"}.get(exc.field, exc.field)
+                field = {"file": "photos", "stage": "photos"}.get(exc.field, exc.field)
                 errors[field if field in FIELDS else "form"] = ui_message(exc)
             else:
                 where = f"，责任单位：{case.unit.name}" if case.unit_id else "，未落入任何网格，由指挥部指定责任单位"
                 messages.success(request, f"已上报 {case.serial}{where}")
                 return redirect("ledger:case", pk=case.pk)
+    if errors and request.FILES and "photos" not in errors:
+        errors["photos"] = "请重新选择照片(页面出错后浏览器不会保留已选的照片)"
     context = {
         "campaigns": campaigns,
         "selected_campaign": data.get("campaign") or (str(campaigns[0].pk) if len(campaigns) == 1 else ""),
@@ -135,7 +137,7 @@ def report(request):
     return render(request, "ledger/report.html", context, status=400 if errors else 200)
 
 
-FIELDS = {"campaign", "category", "description", "address", "lng", "lat", "photos", "source"}
+FIELDS = {"campaign", "category", "description", "title", "address", "lng", "lat", "photos", "source"}
 
 
 @login_required
