@@ -126,9 +126,13 @@ def test_report_assign_rectify_verify_close(ledger, phone, new_page, login, shot
     inspector = new_page()
     login(inspector, "t_inspector")
     inspector.goto(case_url)
+    # by keyboard alone: type the note, Tab to the button, Enter
     inspector.get_by_label("核查意见").fill("现场已核实")
-    inspector.get_by_role("button", name="核查销号", exact=True).click()
-    inspector.wait_for_load_state()
+    inspector.keyboard.press("Tab")
+    focused = inspector.evaluate("document.activeElement.textContent")
+    assert focused == "核查销号"
+    with inspector.expect_navigation():
+        inspector.keyboard.press("Enter")
     assert status_of(inspector) == "已销号"
     assert timeline_of(inspector)[-1] == "核查销号"
     assert inspector.get_by_text("核查意见：现场已核实").is_visible()

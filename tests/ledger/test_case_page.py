@@ -133,7 +133,7 @@ def test_assign_form_lists_units_with_the_found_unit_selected(ledger):
     html = _page(ledger.d["commander"], case)
     assert _moves(html) == {"assign"}
     assert re.search(rf'<option value="{ledger.d.community_a.pk}" selected>', html)
-    for field in ("f-unit", "f-handler", "f-workdays", "f-deadline"):
+    for field in ("f-unit", "f-lead-unit", "f-handler", "f-workdays", "f-deadline"):
         assert f'<label for="{field}"' in html
 
 
@@ -148,10 +148,12 @@ def test_the_loop_through_the_page_forms(ledger):
     assert resp.status_code == 302 and resp["Location"] == f"/cases/{case.pk}/"
     assert _reload(case).status == Status.REGISTERED
     resp = commander.post(f"/cases/{case.pk}/moves/assign/",
-                          {"unit": d.community_a.pk, "handler": "", "workdays": "", "deadline": "2026-06-12"})
+                          {"unit": d.community_a.pk, "lead_unit": d.bureau.pk, "handler": d["handler_a"].pk,
+                           "workdays": "", "deadline": "2026-06-12"})
     assert resp.status_code == 302
     case = _reload(case)
     assert case.status == Status.ASSIGNED and case.deadline == dt.date(2026, 6, 12) and case.unit == d.community_a
+    assert case.lead_unit == d.bureau and case.handler == d["handler_a"]
     assert handler.post(f"/cases/{case.pk}/moves/accept/").status_code == 302
     resp = handler.post(f"/cases/{case.pk}/moves/submit/", {"reason": "已清运", "photos": [jpeg("after.jpg")]})
     assert resp.status_code == 302
@@ -280,6 +282,8 @@ def test_bad_dates_and_numbers_in_the_assign_form_are_named(ledger):
     for data, message in [({"unit": ledger.d.community_a.pk, "deadline": "2026-13-01"}, "整改期限“2026-13-01”不是有效日期"),
                           ({"unit": ledger.d.community_a.pk, "workdays": "三天"}, "整改时限(工作日)“三天”不是整数"),
                           ({"unit": "999999"}, "找不到所选的责任单位"),
+                          ({"unit": ledger.d.community_a.pk, "handler": ledger.d["handler_b"].pk},
+                           "不是“甲一社区”的经办人"),
                           ({"unit": ledger.d.community_a.pk, "deadline": "2026-05-20"}, "早于交办日期")]:
         resp = commander.post(f"/cases/{case.pk}/moves/assign/", data)
         assert resp.status_code == 400, data

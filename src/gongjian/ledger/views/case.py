@@ -242,6 +242,7 @@ def move(request, pk: int, action: str):
             kw = {}
             if action == "assign":
                 kw = {"unit": _pick(Unit, data.get("unit"), "责任单位", "unit"),
+                      "lead_unit": _pick(Unit, data.get("lead_unit"), "牵头单位", "lead_unit"),
                       "handler": _pick(User, data.get("handler"), "经办人", "handler"),
                       "deadline": _date(data.get("deadline"), "整改期限", "deadline"),
                       "workdays": _int(data.get("workdays"), "整改时限(工作日)", "workdays")}
