@@ -76,10 +76,15 @@ def read_exif(image) -> tuple[dt.datetime | None, float | None, float | None]:
     return taken_at, lng, lat
 
 
-def store_evidence(*, case, stage, upload, actor):
+def check_upload(*, stage, upload) -> tuple[str, bytes, dict]:
+    """Read and verify one upload without storing anything: (name, content, model fields).
+
+    Raises Invalid naming the file when it is too large, empty, not a supported image or document.
+    A caller that stores several files checks them all first, so one bad file stores none.
+    """
     from PIL import Image, UnidentifiedImageError
 
-    from gongjian.ledger.models import Evidence, EvidenceStage
+    from gongjian.ledger.models import EvidenceStage
 
     name = os.path.basename(getattr(upload, "name", "") or "file")[:200]
     data = _read_limited(upload)
@@ -106,6 +111,13 @@ def store_evidence(*, case, stage, upload, actor):
             raise Invalid(f"“{name}”的图片格式 {fmt} 不支持 / unsupported image format", field="file")
         fields.update(content_type=IMAGE_FORMATS[fmt], is_image=True, width=width, height=height,
                       taken_at=taken_at, lng=lng, lat=lat)
+    return name, data, fields
+
+
+def store_evidence(*, case, stage, upload, actor):
+    from gongjian.ledger.models import Evidence
+
+    name, data, fields = check_upload(stage=stage, upload=upload)
     digest = hashlib.sha256(data).hexdigest()
     evidence = Evidence(case=case, stage=stage, original_name=name, size=len(data), sha256=digest,
                         uploaded_by=actor, **fields)

@@ -362,3 +362,25 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.serial} {self.get_level_display()}"
+
+
+class Comment(models.Model):
+    """评论: a remark on a case by anyone who may see it; shown in the case's timeline."""
+
+    scope_unit_field = ("case__unit", "case__reporter_unit")
+
+    case = models.ForeignKey(Case, verbose_name="案件", on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="评论人", on_delete=models.PROTECT,
+                               related_name="+")
+    body = models.TextField("内容")
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "评论"
+        verbose_name_plural = "评论"
+        ordering = ["case", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case.serial} {self.author}: {self.body[:20]}"

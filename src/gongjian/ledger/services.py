@@ -10,15 +10,16 @@ from django.db.models import Max
 from django.utils import timezone
 
 from gongjian.core import audit
-from gongjian.core.errors import Conflict, Forbidden, Invalid
+from gongjian.core.errors import Conflict, Forbidden, Invalid, NotFound
 from gongjian.ledger import flows
-from gongjian.ledger.evidence import store_evidence
+from gongjian.ledger.evidence import check_upload, store_evidence
 from gongjian.ledger.models import (
     DEADLINE_STATUSES,
     Campaign,
     Case,
     CaseKind,
     Category,
+    Comment,
     Escalation,
     EscalationLevel,
     EscalationRule,
@@ -358,6 +359,73 @@ def evidence_add(*, actor, case: Case, stage: str, upload) -> Evidence:
                  after={"evidence": evidence.pk, "stage": stage, "name": evidence.original_name,
                         "sha256": evidence.sha256, "size": evidence.size})
     return evidence
+
+
+# Photos one form may carry at once (the phone page and the submit form).
+MAX_PHOTOS = 9
+
+
+def _check_photos(stage: str, photos: list) -> None:
+    """Verify every photo before any is stored: one bad photo stores none (and creates nothing)."""
+    if len(photos) > MAX_PHOTOS:
+        raise Invalid(f"一次最多上传 {MAX_PHOTOS} 张照片，收到 {len(photos)} 张 / too many photos", field="photos")
+    for photo in photos:
+        check_upload(stage=stage, upload=photo)
+
+
+@transaction.atomic
+def case_report_with_photos(*, actor, photos=(), **report) -> Case:
+    """上报 from the phone: the case (``case_report``'s arguments) and its before-photos in one go."""
+    photos = list(photos)
+    _check_photos(EvidenceStage.BEFORE, photos)
+    case = case_report(actor=actor, **report)
+    for photo in photos:
+        evidence_add(actor=actor, case=case, stage=EvidenceStage.BEFORE, upload=photo)
+    return case
+
+
+@transaction.atomic
+def submit_with_photos(*, actor, case: Case, photos=(), reason: str = "") -> Case:
+    """提交整改 with the after-photos taken for it; a refused move or a bad photo stores nothing."""
+    photos = list(photos)
+    move = flows.MOVES["submit"]
+    current = _load_for_update(case)
+    if current.status in move.sources and not flows.may(actor, move, current):
+        raise Forbidden(f"“{move.label}”只能由{flows.WHO_LABEL[move.who]}操作 / not permitted")
+    if current.status in move.sources:
+        _check_photos(EvidenceStage.AFTER, photos)
+        for photo in photos:
+            evidence_add(actor=actor, case=current, stage=EvidenceStage.AFTER, upload=photo)
+    return transition(actor=actor, case=current, action="submit", reason=reason)
+
+
+# ------------------------------------------------------------------ comments
+
+COMMENT_MAX_CHARS = 2000
+
+
+def is_read_only(user) -> bool:
+    """A person whose only role is 只读 (or who has none) reads but never writes."""
+    return not user.is_admin and not (user.role_codes - {Role.VIEWER})
+
+
+@transaction.atomic
+def comment_add(*, actor, case: Case, body: str) -> Comment:
+    """评论 on a case by someone who may see it; audited, so it shows in the case timeline."""
+    body = (body or "").strip()
+    if not body:
+        raise Invalid("评论内容不能为空 / the comment is empty", field="body")
+    if len(body) > COMMENT_MAX_CHARS:
+        raise Invalid(f"评论不能超过 {COMMENT_MAX_CHARS} 字(现有 {len(body)} 字) / comment too long", field="body")
+    if actor is None or not actor.is_active:
+        raise Forbidden("评论须由在职人员发表 / comments need an active person")
+    if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
+        raise NotFound("案件不存在或无权查看 / not found")
+    if is_read_only(actor):
+        raise Forbidden("只读账号不能发表评论 / read-only accounts cannot comment")
+    comment = Comment.objects.create(case=case, author=actor, body=body)
+    audit.record(actor=actor, action="case.comment", obj=case, after={"comment": comment.pk, "body": body})
+    return comment
 
 
 # ------------------------------------------------------------------ escalation
