@@ -56,7 +56,7 @@ def _create_args(data) -> dict:
                                  "description", "targets")}
 
 
-class CategoryInline(admin.TabularInline):
+class CategoryInline(RoleAdminMixin, admin.TabularInline):
     """Categories are listed on the campaign page; they are added and changed on their own page."""
 
     model = Category
@@ -70,7 +70,7 @@ class CategoryInline(admin.TabularInline):
         return False
 
 
-class EscalationRuleInline(admin.TabularInline):
+class EscalationRuleInline(RoleAdminMixin, admin.TabularInline):
     model = EscalationRule
     fields = ("level", "overdue_workdays", "notify_leader")
     readonly_fields = fields
@@ -122,9 +122,6 @@ class CampaignAdmin(_ActorMixin, RoleAdminMixin, admin.ModelAdmin):
         changes = {k: data[k] for k in form.changed_data}
         if changes:
             services.campaign_update(actor=request.user, campaign=obj, **changes)
-
-    def save_related(self, request, form, formsets, change):
-        """Categories and rules are read-only here; they are changed on their own pages."""
 
 
 class CategoryForm(_ServiceForm):
