@@ -28,6 +28,24 @@
     });
   }
 
+  // On narrow screens a wide table scrolls inside its own box, never the whole page: each table in
+  // <main> is wrapped once, also those htmx swaps in later.
+  function wrapTables(root) {
+    var tables = root.querySelectorAll ? root.querySelectorAll("main table") : [];
+    if (root.matches && root.matches("main table")) tables = [root];
+    Array.prototype.forEach.call(tables, function (table) {
+      var parent = table.parentNode;
+      if (parent.classList && parent.classList.contains("table-scroll")) return;
+      var box = document.createElement("div");
+      box.className = "table-scroll";
+      parent.insertBefore(box, table);
+      box.appendChild(table);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { wrapTables(document); });
+  document.addEventListener("htmx:load", function (event) { wrapTables(event.target); });
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);
   } else {
