@@ -184,6 +184,8 @@ class GridAdmin(RoleAdminMixin, admin.ModelAdmin):
 class LeaderAssignmentAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_display = ("leader", "unit", "note")
     fields = ("leader", "unit", "note")
+    list_filter = ("unit",)
+    search_fields = ("leader__name", "leader__username", "unit__name")
 
     def has_change_permission(self, request, obj=None):
         return False
