@@ -149,6 +149,17 @@ def test_admin_in_chinese(district, desktop, login, shot):
     shot(desktop, "admin")
 
 
+def test_print_leaves_out_the_header_and_buttons(district, desktop, login):
+    login(desktop, "t_commander")
+    desktop.goto("/account/tokens/")
+    desktop.emulate_media(media="print")
+    assert not desktop.locator("header.top").is_visible()
+    assert not desktop.get_by_role("button", name="签发新令牌").is_visible()
+    assert desktop.get_by_role("heading", name="API 令牌").is_visible()
+    desktop.emulate_media(media="screen")
+    assert desktop.locator("header.top").is_visible()
+
+
 def test_favicon_is_served(district, desktop):
     desktop.goto("/login/")
     href = desktop.locator("link[rel=icon][type='image/svg+xml']").get_attribute("href")

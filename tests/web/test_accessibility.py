@@ -83,6 +83,7 @@ class PageParser(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.ids: set[str] = set()
+        self.duplicate_ids: list[str] = []
         self.label_for: set[str] = set()
         self.fields: list[dict] = []
         self.buttons: list[dict] = []
@@ -95,6 +96,8 @@ class PageParser(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = {k: (v or "") for k, v in attrs}
         if "id" in a:
+            if a["id"] in self.ids:
+                self.duplicate_ids.append(a["id"])
             self.ids.add(a["id"])
         if tag == "html":
             self.html_lang = a.get("lang")
@@ -163,6 +166,7 @@ def test_the_page_list_covers_the_shell_pages():
 def test_every_field_has_a_label(db, district, name, arg, who):
     page = fetch(_client(district, who), page_url(name, arg, district))
     assert page.unlabelled() == [], f"{name}: fields without a label"
+    assert page.duplicate_ids == [], f"{name}: an id used twice (labels and skip links point at the first)"
 
 
 @pytest.mark.parametrize(("name", "arg", "who"), PAGES, ids=[p[0] for p in PAGES])

@@ -79,6 +79,14 @@ def test_the_switch_never_redirects_off_site(district):
     assert resp.status_code == 302 and resp["Location"] == "/"
 
 
+def test_not_found_page_follows_the_language(district):
+    c = _signed_in(district)
+    assert "页面不存在或无权查看" in c.get("/org/units/999999/").content.decode()
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    resp = c.get("/org/units/999999/")
+    assert resp.status_code == 404 and "Page not found, or not yours to see" in resp.content.decode()
+
+
 def test_python_messages_follow_the_language(district):
     c = _signed_in(district)
     c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
