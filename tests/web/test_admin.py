@@ -221,3 +221,23 @@ def test_holiday_years_are_managed_in_the_admin(district):
     html = admin_client(district).get("/admin/core/holidayyear/").content.decode()
     assert HolidayYear.objects.exists()
     assert "节假日安排" in html and str(HolidayYear.objects.order_by("-year").first().year) in html
+
+
+@pytest.mark.parametrize("url", ["/admin/org/unit/", "/admin/org/user/", "/admin/org/leaderassignment/",
+                                 "/admin/ledger/category/", "/admin/ledger/campaign/"])
+def test_admin_lists_do_not_query_per_row(district, campaign, url, django_assert_max_num_queries):
+    from gongjian.org import services as org_services
+    from tests.factories import make_unit, make_user
+
+    c = admin_client(district)
+    c.get(url)  # warm up (session, content types)
+    with django_assert_max_num_queries(12):
+        c.get(url)
+    for i in range(15):
+        unit = make_unit(f"加测社区{i}", parent=district.street_a)
+        make_user(unit, "handler", username=f"extra{i}")
+        org_services.leader_assign(actor=None, leader=district["leader"], unit=unit)
+        services.category_create(actor=None, campaign=campaign, name=f"加测类别{i}",
+                                 parent=campaign.categories.get(name="扬尘"))
+    with django_assert_max_num_queries(12):
+        c.get(url)
