@@ -124,7 +124,7 @@ def test_no_page_scrolls_sideways_on_a_360px_phone(district, new_page, login, sh
     assert too_wide == {}
 
 
-def test_language_switch_turns_the_header_english_and_back(district, desktop, login):
+def test_language_switch_turns_the_header_english_and_back(district, desktop, login, shot):
     login(desktop, "t_commander")
     desktop.goto("/org/units/")
     header = desktop.locator("header.top")
@@ -135,6 +135,7 @@ def test_language_switch_turns_the_header_english_and_back(district, desktop, lo
     text = header.inner_text()
     assert "Home" in text and "Organisation" in text and "Sign out" in text and "工作台" not in text
     assert desktop.get_by_role("heading", level=1).inner_text() == "Organisation"
+    shot(desktop, "org-english")
     desktop.get_by_role("button", name="中文").click()
     desktop.wait_for_url("**/org/units/")
     assert desktop.locator("html").get_attribute("lang") == "zh-hans"
