@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import dj_database_url
 
@@ -42,6 +43,8 @@ MIDDLEWARE = [
     "gongjian.core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # 简体中文 unless the person chose English with the switch (cookie); see web/middleware.py.
+    "gongjian.web.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -119,10 +122,14 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # --- i18n -----------------------------------------------------------------------
-# The pages are written in Chinese; English pages (and the switch) come with the web-app translations.
-# Until then the language is fixed, so Django's own messages do not mix in English from the browser.
+# The pages are written in Chinese (the msgids); English comes from src/gongjian/locale. A first visit is
+# always in Chinese, whatever the browser asks for; the header's switch (Django's set_language view at
+# /i18n/setlang/) stores another choice in a cookie for a year.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [Path(__file__).resolve().parents[1] / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -146,6 +153,7 @@ X_FRAME_OPTIONS = "DENY"
 if env.flag("GONGJIAN_HTTPS"):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

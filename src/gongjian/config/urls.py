@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from gongjian.config.api import api
 
-admin.site.site_header = "攻坚指挥平台 · 后台管理"
-admin.site.site_title = "攻坚指挥平台"
-admin.site.index_title = "基础数据"
+admin.site.site_header = _("攻坚指挥平台 后台管理")
+admin.site.site_title = _("攻坚指挥平台")
+admin.site.index_title = _("基础数据")
 
 urlpatterns = [
     path("api/", api.urls),

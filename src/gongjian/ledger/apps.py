@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LedgerConfig(AppConfig):
     name = "gongjian.ledger"
     label = "ledger"
-    verbose_name = "台账 / Ledger"
+    verbose_name = _("台账")

@@ -118,6 +118,154 @@ def campaign_create(*, actor, name: str, serial_prefix: str, command_unit: Unit,
     return campaign
 
 
+def _campaign_snapshot(c: Campaign) -> dict:
+    return {"name": c.name, "serial_prefix": c.serial_prefix, "command_unit": c.command_unit_id,
+            "starts_on": c.starts_on.isoformat() if c.starts_on else None,
+            "ends_on": c.ends_on.isoformat() if c.ends_on else None, "description": c.description,
+            "targets": c.targets, "is_active": c.is_active}
+
+
+@transaction.atomic
+def campaign_update(*, actor, campaign: Campaign, **changes) -> Campaign:
+    """Change a campaign's name, dates, texts, command post or whether it is running. The serial prefix
+    can change only while the campaign has no cases (their numbers are printed on documents)."""
+    require(_is_dispatcher(actor), "修改专项行动")
+    allowed = {"name", "serial_prefix", "command_unit", "starts_on", "ends_on", "description", "targets",
+               "is_active"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise Invalid(f"不能修改字段：{'、'.join(sorted(unknown))} / cannot change these fields")
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    before = _campaign_snapshot(campaign)
+    if "name" in changes:
+        changes["name"] = (changes["name"] or "").strip()
+        if not changes["name"]:
+            raise Invalid("专项行动名称不能为空 / name is required", field="name")
+        if Campaign.objects.filter(name=changes["name"]).exclude(pk=campaign.pk).exists():
+            raise Conflict(f"已有名为“{changes['name']}”的专项行动 / campaign exists", field="name")
+    if "serial_prefix" in changes:
+        changes["serial_prefix"] = (changes["serial_prefix"] or "").strip()
+        if changes["serial_prefix"] != campaign.serial_prefix:
+            if not changes["serial_prefix"]:
+                raise Invalid("编号前缀不能为空 / serial prefix is required", field="serial_prefix")
+            if campaign.cases.exists():
+                raise Conflict("专项行动已有案件，编号前缀不能再改 / the campaign has cases", field="serial_prefix")
+            clash = Campaign.objects.filter(serial_prefix=changes["serial_prefix"]).exclude(pk=campaign.pk).first()
+            if clash:
+                raise Conflict(f"编号前缀“{changes['serial_prefix']}”已被专项行动“{clash.name}”使用 / "
+                               "serial prefix in use", field="serial_prefix")
+    starts_on = changes.get("starts_on", campaign.starts_on)
+    ends_on = changes.get("ends_on", campaign.ends_on)
+    if ends_on and starts_on and ends_on < starts_on:
+        raise Invalid("结束日期不能早于开始日期 / ends before it starts", field="ends_on")
+    for k, v in changes.items():
+        setattr(campaign, k, v)
+    campaign.save()
+    audit.record(actor=actor, action="campaign.update", obj=campaign, before=before,
+                 after=_campaign_snapshot(campaign))
+    return campaign
+
+
+def _category_snapshot(c: Category) -> dict:
+    return {"campaign": c.campaign_id, "parent": c.parent_id, "name": c.name,
+            "default_workdays": c.default_workdays, "order": c.order}
+
+
+def _check_category(*, campaign: Campaign, parent: Category | None, name: str, default_workdays: int,
+                    exclude: int | None = None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise Invalid("类别名称不能为空 / name is required", field="name")
+    if parent is not None:
+        if parent.campaign_id != campaign.pk:
+            raise Invalid("上级类别必须属于同一专项行动 / parent is in another campaign", field="parent")
+        node = parent
+        while node is not None:  # no category under itself or its own subtree
+            if exclude is not None and node.pk == exclude:
+                raise Invalid("不能把类别放到它自己或它的下级之下 / cannot be its own ancestor", field="parent")
+            node = node.parent
+    if not 1 <= int(default_workdays) <= 365:
+        raise Invalid("默认整改时限应为 1–365 个工作日 / default deadline out of range", field="default_workdays")
+    same = Category.objects.filter(campaign=campaign, parent=parent, name=name).exclude(pk=exclude)
+    if same.exists():
+        raise Conflict(f"同一上级下已有类别“{name}” / category exists", field="name")
+    return name
+
+
+@transaction.atomic
+def category_create(*, actor, campaign: Campaign, name: str, parent: Category | None = None,
+                    default_workdays: int = 5, order: int = 0) -> Category:
+    require(_is_dispatcher(actor), "新建问题类别")
+    name = _check_category(campaign=campaign, parent=parent, name=name, default_workdays=default_workdays)
+    category = Category.objects.create(campaign=campaign, parent=parent, name=name,
+                                       default_workdays=default_workdays, order=order)
+    audit.record(actor=actor, action="category.create", obj=category, after=_category_snapshot(category))
+    return category
+
+
+@transaction.atomic
+def category_update(*, actor, category: Category, **changes) -> Category:
+    """Rename, move within the campaign's tree, change the default deadline (new cases only) or order."""
+    require(_is_dispatcher(actor), "修改问题类别")
+    unknown = set(changes) - {"name", "parent", "default_workdays", "order"}
+    if unknown:
+        raise Invalid(f"不能修改字段：{'、'.join(sorted(unknown))} / cannot change these fields")
+    category = Category.objects.select_for_update().get(pk=category.pk)
+    before = _category_snapshot(category)
+    merged = {"name": category.name, "parent": category.parent, "default_workdays": category.default_workdays,
+              **changes}
+    changes["name"] = _check_category(campaign=category.campaign, parent=merged["parent"], name=merged["name"],
+                                      default_workdays=merged["default_workdays"], exclude=category.pk)
+    for k, v in changes.items():
+        setattr(category, k, v)
+    category.save()
+    audit.record(actor=actor, action="category.update", obj=category, before=before,
+                 after=_category_snapshot(category))
+    return category
+
+
+@transaction.atomic
+def category_delete(*, actor, category: Category) -> None:
+    """Only a category nothing refers to: no cases, no sub-categories."""
+    require(_is_dispatcher(actor), "删除问题类别")
+    if category.cases.exists():
+        raise Conflict(f"类别“{category.name}”下已有案件，不能删除 / the category has cases")
+    if category.children.exists():
+        raise Conflict(f"类别“{category.name}”下还有子类别，不能删除 / the category has sub-categories")
+    audit.record(actor=actor, action="category.delete", obj=category, before=_category_snapshot(category))
+    category.delete()
+
+
+@transaction.atomic
+def escalation_rule_set(*, actor, campaign: Campaign, level: int, overdue_workdays: int,
+                        notify_leader: bool = False) -> EscalationRule:
+    """Add a rung to a campaign's ladder or change the one at this level."""
+    require(_is_dispatcher(actor), "设置督办升级规则")
+    if level not in EscalationLevel.values or level == EscalationLevel.NONE:
+        raise Invalid(f"督办等级 {level} 无效 / unknown level", field="level")
+    if not 1 <= int(overdue_workdays) <= 365:
+        raise Invalid("超期工作日数应为 1–365 / overdue working days out of range", field="overdue_workdays")
+    rule = EscalationRule.objects.select_for_update().filter(campaign=campaign, level=level).first()
+    before = None if rule is None else {"overdue_workdays": rule.overdue_workdays,
+                                        "notify_leader": rule.notify_leader}
+    rule = rule or EscalationRule(campaign=campaign, level=level)
+    rule.overdue_workdays, rule.notify_leader = overdue_workdays, notify_leader
+    rule.save()
+    audit.record(actor=actor, action="escalation_rule.set", obj=rule, before=before,
+                 after={"campaign": campaign.pk, "level": level, "overdue_workdays": overdue_workdays,
+                        "notify_leader": notify_leader})
+    return rule
+
+
+@transaction.atomic
+def escalation_rule_delete(*, actor, rule: EscalationRule) -> None:
+    require(_is_dispatcher(actor), "删除督办升级规则")
+    audit.record(actor=actor, action="escalation_rule.delete", obj=rule,
+                 before={"campaign": rule.campaign_id, "level": rule.level,
+                         "overdue_workdays": rule.overdue_workdays, "notify_leader": rule.notify_leader})
+    rule.delete()
+
+
 # ------------------------------------------------------------------ reporting
 
 

@@ -48,6 +48,7 @@ class UnitAdmin(RoleAdminMixin, admin.ModelAdmin):
     form = UnitForm
     list_display = ("name", "kind", "parent", "division_code", "order", "is_active")
     list_filter = ("kind", "is_active")
+    list_select_related = ("parent",)
     search_fields = ("name", "short_name", "division_code")
     ordering = ("path",)
 
@@ -104,6 +105,7 @@ class UserForm(forms.ModelForm):
 class UserAdmin(RoleAdminMixin, admin.ModelAdmin):
     form = UserForm
     list_display = ("username", "name", "unit", "title", "is_active")
+    list_select_related = ("unit",)
     list_filter = ("is_active", "role_assignments__role")
     search_fields = ("username", "name", "phone")
 
@@ -183,7 +185,10 @@ class GridAdmin(RoleAdminMixin, admin.ModelAdmin):
 @admin.register(LeaderAssignment)
 class LeaderAssignmentAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_display = ("leader", "unit", "note")
+    list_select_related = ("leader", "unit")
     fields = ("leader", "unit", "note")
+    list_filter = ("unit",)
+    search_fields = ("leader__name", "leader__username", "unit__name")
 
     def has_change_permission(self, request, obj=None):
         return False

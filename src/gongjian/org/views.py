@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from gongjian.core.errors import NotFound
 from gongjian.core.scoping import get_visible
@@ -53,7 +54,7 @@ def locate(request):
         if not (-180 <= lng <= 180 and -90 <= lat <= 90):
             raise ValueError
     except ValueError:
-        error = "请输入有效的经纬度(经度 -180~180，纬度 -90~90)"
+        error = _("请输入有效的经纬度(经度 -180~180，纬度 -90~90)")
     else:
         found = selectors.locate_grid(lng, lat)
         if found is not None and selectors.grids_visible(request.user).filter(pk=found.pk).exists():

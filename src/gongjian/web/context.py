@@ -1,6 +1,11 @@
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 import gongjian
+
+# The catalogue's msgid for the default GONGJIAN_SITE_NAME (see config/settings.py).
+gettext_noop("攻坚指挥平台")
 
 
 def site(request):
@@ -10,9 +15,10 @@ def site(request):
         from gongjian.org.permissions import can_read_audit
 
         # Entries whose page is not installed resolve to "" and are left out by the template.
-        nav = [("home", "工作台"), ("ledger:list", "台账"), ("ledger:report", "上报"), ("ledger:map", "挂图作战"),
-               ("org:units", "组织机构"), ("org:grids", "网格")]
+        nav = [("home", _("工作台")), ("ledger:list", _("台账")), ("ledger:report", _("上报")),
+               ("ledger:map", _("挂图作战")), ("org:units", _("组织机构")), ("org:grids", _("网格"))]
         if can_read_audit(user):
-            nav.append(("audit", "审计日志"))
-        nav.append(("tokens", "API 令牌"))
-    return {"gj_site_name": settings.GONGJIAN_SITE_NAME, "version": gongjian.__version__, "nav": nav}
+            nav.append(("audit", _("审计日志")))
+        nav.append(("tokens", _("API 令牌")))
+    # The default site name has an English translation; a configured one is shown as configured.
+    return {"gj_site_name": _(settings.GONGJIAN_SITE_NAME), "version": gongjian.__version__, "nav": nav}

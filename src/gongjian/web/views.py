@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from gongjian.core.errors import DomainError
 from gongjian.core.scoping import get_visible
@@ -44,7 +45,7 @@ def tokens(request):
                 token = get_visible(ApiToken.objects.filter(user=request.user), request.user,
                                     pk=request.POST.get("token_id"))
                 services.token_revoke(actor=request.user, token=token)
-                messages.success(request, f"已吊销令牌“{token.name}”")
+                messages.success(request, _("已吊销令牌“%(name)s”") % {"name": token.name})
             else:
                 token, plain = services.token_create(actor=request.user, user=request.user,
                                                      name=request.POST.get("name", ""))
