@@ -168,3 +168,8 @@ LOGGING = {
 }
 
 GONGJIAN_SITE_NAME = os.environ.get("GONGJIAN_SITE_NAME", "攻坚指挥平台")
+# Official documents: the issuing organ and the number prefixes (default: from the district's name,
+# e.g. 山阳区整治攻坚指挥部, 山阳督查〔2026〕1号 for bulletins, 山阳督办〔2026〕1号 for notices).
+GONGJIAN_DOC_ORGAN = os.environ.get("GONGJIAN_DOC_ORGAN", "")
+GONGJIAN_DOC_PREFIX = os.environ.get("GONGJIAN_DOC_PREFIX", "")
+GONGJIAN_NOTICE_PREFIX = os.environ.get("GONGJIAN_NOTICE_PREFIX", "")
