@@ -6,6 +6,9 @@ from django.shortcuts import render
 
 from gongjian.core.errors import DomainError
 from gongjian.core.scoping import get_visible
+from gongjian.ledger import dashboard
+from gongjian.ledger import selectors as ledger_selectors
+from gongjian.ledger import services as ledger_services
 from gongjian.org import selectors, services
 from gongjian.org.models import ApiToken, Unit
 
@@ -18,7 +21,19 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def home(request):
+    """工作台: the dashboard once there is a campaign; before that, who the user is and what they see."""
     user = request.user
+    campaigns = list(ledger_selectors.campaigns_visible(user).order_by("-is_active", "-starts_on", "name"))
+    if campaigns:
+        campaign, error = None, ""
+        raw = request.GET.get("campaign", "").strip()
+        if raw:
+            campaign = next((c for c in campaigns if str(c.pk) == raw), None)
+            if campaign is None:
+                error = f"专项行动参数“{raw[:20]}”无效，已显示全部专项行动"
+        context = dashboard.dashboard_context(user, ledger_services.today(), campaign)
+        context.update(campaigns=campaigns, campaign_error=error)
+        return render(request, "web/pages/dashboard.html", context)
     paths = user.scope_paths()
     scope_units = [] if paths is None else list(
         Unit.objects.filter(path__in=paths).order_by("depth", "order"))

@@ -1,0 +1,298 @@
+"""The 工作台 dashboard: figures per role, scoped to the reader, from aggregate queries only.
+
+``dashboard_context(user, on)`` runs a fixed number of queries whatever the number of cases: counts
+by status (from the trigger-kept ``CaseTally`` for district-wide readers), the deadline lights, the
+30-day trend (today's new and closed are its last day), a progress table per unit and the reader's
+to-dos. Every figure links to the ledger page with the filter that lists exactly those cases, where
+the ledger's filters can express it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from gongjian.ledger import flows, selectors
+from gongjian.ledger.models import (
+    DEADLINE_STATUSES,
+    Campaign,
+    CaseTally,
+    ExtensionRequest,
+    ExtensionStatus,
+    Status,
+)
+from gongjian.org.models import LeaderAssignment, Role, Unit, UnitKind
+
+TREND_DAYS = 30
+TODO_ROWS = 8
+
+# The order a reader follows the loop in.
+STATUS_ORDER = [Status.REPORTED, Status.REGISTERED, Status.ASSIGNED, Status.RETURNED, Status.RECTIFYING,
+                Status.SUBMITTED, Status.CLOSED, Status.LONG_TERM, Status.REJECTED]
+
+LIGHT_TEXT = {"red": ("红灯", "已超期"), "yellow": ("黄灯", "临近期限"), "green": ("绿灯", "期限内")}
+
+# Units that hold no cases of their own: left out of the progress table when they have none.
+_NON_HOLDING_KINDS = {UnitKind.DISTRICT, UnitKind.COMMAND, UnitKind.WORKGROUP}
+
+
+def ledger_url(**params) -> str:
+    """The ledger page with a filter query string (parameter names as the ledger API parses them)."""
+    try:
+        base = reverse("ledger:list")
+    except NoReverseMatch:
+        base = "/ledger/"
+    clean = {k: v for k, v in params.items() if v not in (None, "", [])}
+    return f"{base}?{urlencode(clean, doseq=True)}" if clean else base
+
+
+@dataclass
+class Figure:
+    key: str
+    label: str
+    n: int
+    href: str
+    note: str = ""
+
+
+@dataclass
+class UnitRow:
+    unit: Unit | None
+    label: str
+    is_assigned: bool = False     # one of the reader's 分包 units
+    total: int = 0
+    closed: int = 0
+    on_time: int = 0
+    overdue: int = 0
+    href: str = ""
+    closed_href: str = ""
+    overdue_href: str = ""
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """按期率: closed by the deadline over the cases that should be closed by now (closed + overdue)."""
+        due = self.closed + self.overdue
+        return None if due == 0 else round(100 * self.on_time / due, 1)
+
+
+@dataclass
+class Todo:
+    key: str
+    label: str
+    hint: str
+    count: int
+    href: str
+    cases: list = field(default_factory=list)
+
+
+def _day_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(dt.datetime.combine(first, dt.time.min), tz)
+    end = timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min), tz)
+    return start, end
+
+
+def dashboard_context(user, on: dt.date, campaign: Campaign | None = None) -> dict:
+    """Everything the dashboard shows for ``user`` on day ``on`` (optionally one campaign)."""
+    qs = selectors.cases_visible(user)
+    cid = campaign.pk if campaign else None
+    if cid:
+        qs = qs.filter(campaign_id=cid)
+    everything = user.sees_everything
+    assigned_units = list(LeaderAssignment.objects.filter(leader=user).select_related("unit")
+                          .order_by("unit__path")) if user.has_role(Role.LEADER) else []
+    assigned_ids = {la.unit_id for la in assigned_units}
+
+    # ---- counts by status
+    if everything:
+        tally = CaseTally.objects.filter(campaign_id=cid) if cid else CaseTally.objects.all()
+        raw = {r["status"]: r["n"] for r in tally.values("status").annotate(n=Sum("n"))}
+    else:
+        raw = {r["status"]: r["n"] for r in qs.order_by().values("status").annotate(n=Count("id"))}
+    by_status = [Figure(s.value, s.label, raw.get(s.value) or 0, ledger_url(campaign=cid, status=s.value))
+                 for s in STATUS_ORDER]
+    total = sum(f.n for f in by_status)
+    open_n = sum(f.n for f in by_status if f.key not in (Status.CLOSED, Status.REJECTED))
+
+    # ---- deadline lights (running cases only; the partial deadline index answers them)
+    running = qs.filter(status__in=sorted(DEADLINE_STATUSES), deadline__isnull=False)
+    lights_raw = running.aggregate(
+        red=Count("id", filter=Q(deadline__lt=on)),
+        yellow=Count("id", filter=Q(deadline__gte=on, warn_on__lte=on)),
+        green=Count("id", filter=Q(deadline__gte=on, warn_on__gt=on)),
+    )
+    lights = [Figure(k, LIGHT_TEXT[k][0], lights_raw[k] or 0, ledger_url(campaign=cid, light=k),
+                     LIGHT_TEXT[k][1]) for k in ("red", "yellow", "green")]
+
+    # ---- 30-day trend; today's new and closed are its last day
+    first_day = on - dt.timedelta(days=TREND_DAYS - 1)
+    start, end = _day_bounds(first_day, on)
+    tz = timezone.get_current_timezone()
+    reported = {r["day"]: r["n"] for r in qs.filter(reported_at__gte=start, reported_at__lt=end).order_by()
+                .annotate(day=TruncDate("reported_at", tzinfo=tz)).values("day").annotate(n=Count("id"))}
+    closed = {r["day"]: r["n"] for r in qs.filter(closed_at__gte=start, closed_at__lt=end).order_by()
+              .annotate(day=TruncDate("closed_at", tzinfo=tz)).values("day").annotate(n=Count("id"))}
+    days = [first_day + dt.timedelta(days=i) for i in range(TREND_DAYS)]
+    trend = {
+        "days": [d.strftime("%m-%d") for d in days],
+        "reported": [reported.get(d, 0) for d in days],
+        "closed": [closed.get(d, 0) for d in days],
+    }
+    today = [
+        Figure("new", "今日新增", trend["reported"][-1],
+               ledger_url(campaign=cid, reported_from=on.isoformat(), reported_to=on.isoformat())),
+        Figure("closed", "今日销号", trend["closed"][-1], ledger_url(campaign=cid, status=Status.CLOSED),
+               "台账中为全部已销号案件"),
+    ]
+
+    return {
+        "on": on,
+        "campaign": campaign,
+        "total": Figure("total", "案件总数", total, ledger_url(campaign=cid)),
+        "open_count": open_n,
+        "by_status": by_status,
+        "lights": lights,
+        "today": today,
+        "trend": trend,
+        "trend_totals": {"reported": sum(trend["reported"]), "closed": sum(trend["closed"])},
+        "unit_rows": _unit_rows(user, qs, cid, on, everything, assigned_ids),
+        "assigned_units": [la.unit for la in assigned_units],
+        "todos": _todos(user, qs, cid, on, assigned_units),
+    }
+
+
+# ------------------------------------------------------------------ the progress table
+
+
+def _row_units(user, everything: bool, assigned_ids: set[int]) -> tuple[list[Unit], Unit | None]:
+    """The units the table has a row for, and the unit whose own cases get a 本级 row (or None).
+
+    District-wide readers: the units directly under the district. Others: the units they see
+    (their own and their 分包 units); with only one, its children, so a street sees its communities.
+    """
+    if everything:
+        return list(Unit.objects.filter(depth=1).order_by("order", "name")), None
+    paths = user.scope_paths() or []
+    roots = list(Unit.objects.filter(path__in=paths).order_by("depth", "order", "name"))
+    if len(roots) == 1:
+        children = list(Unit.objects.filter(parent=roots[0]).order_by("order", "name"))
+        if children:
+            return children, roots[0]
+    return roots, None
+
+
+def _unit_rows(user, qs, cid, on, everything, assigned_ids) -> list[UnitRow]:
+    rows_units, own = _row_units(user, everything, assigned_ids)
+    # Per responsible unit: total and closed (the tally for district-wide readers), closed on time,
+    # overdue. Each a GROUP BY: the query count does not depend on the number of cases or units.
+    per_unit: dict[int | None, dict[str, int]] = {}
+
+    def add(uid, key, n):
+        per_unit.setdefault(uid or None, {"total": 0, "closed": 0, "on_time": 0, "overdue": 0})[key] += n or 0
+
+    if everything:
+        tally = CaseTally.objects.filter(campaign_id=cid) if cid else CaseTally.objects.all()
+        for r in tally.values("unit_key").annotate(total=Sum("n"), closed=Sum("n", filter=Q(status=Status.CLOSED))):
+            add(r["unit_key"], "total", r["total"])
+            add(r["unit_key"], "closed", r["closed"])
+    else:
+        for r in qs.order_by().values("unit_id").annotate(total=Count("id"),
+                                                         closed=Count("id", filter=Q(status=Status.CLOSED))):
+            add(r["unit_id"], "total", r["total"])
+            add(r["unit_id"], "closed", r["closed"])
+    for r in (qs.filter(closed_on_time=True, status=Status.CLOSED).order_by().values("unit_id")
+              .annotate(n=Count("id"))):
+        add(r["unit_id"], "on_time", r["n"])
+    for r in qs.filter(selectors.light_q("red", on)).order_by().values("unit_id").annotate(n=Count("id")):
+        add(r["unit_id"], "overdue", r["n"])
+
+    paths = dict(Unit.objects.filter(pk__in=[u for u in per_unit if u]).values_list("pk", "path"))
+    rows = [UnitRow(u, u.name, u.pk in assigned_ids) for u in rows_units]
+    own_row = UnitRow(own, f"{own.name}(本级)", own.pk in assigned_ids) if own else None
+    unassigned = UnitRow(None, "未确定责任单位")
+    other = UnitRow(None, "其他单位")
+    by_path = sorted(((r.unit.path, r) for r in rows), key=lambda pr: -len(pr[0]))
+    for uid, figures in per_unit.items():
+        if uid is None:
+            target = unassigned
+        else:
+            path = paths.get(uid, "")
+            target = next((r for p, r in by_path if path.startswith(p)), None)
+            if target is None:
+                target = own_row if own_row and path.startswith(own.path) else other
+        for key, n in figures.items():
+            setattr(target, key, getattr(target, key) + n)
+    for r in rows + ([own_row] if own_row else []):
+        r.href = ledger_url(campaign=cid, unit=r.unit.pk)
+        r.closed_href = ledger_url(campaign=cid, unit=r.unit.pk, status=Status.CLOSED)
+        r.overdue_href = ledger_url(campaign=cid, unit=r.unit.pk, light="red")
+    shown = [r for r in rows if r.total or r.is_assigned or r.unit.kind not in _NON_HOLDING_KINDS]
+    shown.sort(key=lambda r: not r.is_assigned)  # stable: 分包 units first, then the tree's order
+    return shown + [r for r in (own_row, other, unassigned) if r and r.total]
+
+
+# ------------------------------------------------------------------ to-dos
+
+
+def _todo(key, label, hint, cases_qs, href, user=None, action=None) -> Todo:
+    count = cases_qs.count()
+    rows = list(cases_qs.select_related("unit", "category").order_by("deadline", "reported_at", "id")[:TODO_ROWS]) \
+        if count else []
+    if user is not None and action is not None:
+        # The SQL mirrors flows' rules; the rows shown are checked against them exactly.
+        rows = [c for c in rows if any(m.action == action for m in flows.available_moves(user, c))]
+    return Todo(key, label, hint, count, href, rows)
+
+
+def _todos(user, qs, cid, on, assigned_units) -> list[Todo]:
+    todos: list[Todo] = []
+    if flows.is_dispatcher(user):
+        todos.append(_todo("register", "待立案", "群众、网格员和督查上报的问题，立案或不予立案",
+                           qs.filter(status=Status.REPORTED), ledger_url(campaign=cid, status=Status.REPORTED)))
+        todos.append(_todo("assign", "待交办", "已立案或被回退的案件，交办给责任单位",
+                           qs.filter(status__in=[Status.REGISTERED, Status.RETURNED]),
+                           ledger_url(campaign=cid, status=[Status.REGISTERED, Status.RETURNED])))
+        ext = ExtensionRequest.objects.visible_to(user).filter(status=ExtensionStatus.PENDING)
+        if cid:
+            ext = ext.filter(case__campaign_id=cid)
+        todos.append(Todo("extension", "待审批延期", "责任单位的延期申请", ext.count(),
+                          ledger_url(campaign=cid, status=[Status.ASSIGNED, Status.RECTIFYING]),
+                          [e.case for e in ext.select_related("case", "case__unit", "case__category")
+                           .order_by("requested_at")[:TODO_ROWS]]))
+    if user.has_role(Role.HANDLER) and user.unit_id:
+        mine = qs.filter(unit__path__startswith=user.unit.path)
+        todos.append(_todo("accept", "待签收", "交办到本单位的案件，签收整改或回退",
+                           mine.filter(status=Status.ASSIGNED),
+                           ledger_url(campaign=cid, unit=user.unit_id, status=Status.ASSIGNED), user, "accept"))
+        todos.append(_todo("submit", "整改中", "整改完成后上传整改后照片并提交核查",
+                           mine.filter(status=Status.RECTIFYING),
+                           ledger_url(campaign=cid, unit=user.unit_id, status=Status.RECTIFYING), user, "submit"))
+    if user.is_active and user.has_role(Role.INSPECTOR, Role.COMMANDER):
+        waiting = qs.filter(status=Status.SUBMITTED).exclude(handler_id=user.pk)
+        if user.unit_id:
+            # Not the verifier's own unit or a unit above it; not under it either, unless district-wide.
+            waiting = waiting.exclude(unit_id__in=[*user.unit.ancestor_ids, user.unit_id])
+            if not user.sees_everything:
+                waiting = waiting.exclude(unit__path__startswith=user.unit.path)
+        todos.append(_todo("close", "待核查", "责任单位已提交整改，现场核查后销号或返工", waiting,
+                           ledger_url(campaign=cid, status=Status.SUBMITTED), user, "close"))
+    if assigned_units:
+        q = Q()
+        for la in assigned_units:
+            q |= Q(unit__path__startswith=la.unit.path)
+        names = "、".join(la.unit.name for la in assigned_units)
+        todos.append(_todo("leader_overdue", "分包单位超期案件", f"{names}的超期案件，督促整改",
+                           qs.filter(q).filter(selectors.light_q("red", on)),
+                           ledger_url(campaign=cid, unit=assigned_units[0].unit_id if len(assigned_units) == 1
+                                      else None, light="red")))
+    if user.has_role(Role.GRID_WORKER):
+        todos.append(_todo("my_reports", "我上报的(办理中)", "本人上报、尚未销号的问题",
+                           qs.filter(reported_by=user).exclude(status__in=[Status.CLOSED, Status.REJECTED]),
+                           ledger_url(campaign=cid)))
+    return todos
