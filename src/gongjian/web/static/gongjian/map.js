@@ -50,7 +50,7 @@
     var b = L.latLngBounds([]);
     if (gridLayer.getLayers().length) b.extend(gridLayer.getBounds());
     caseLayer.eachLayer(function (m) { b.extend(m.getLatLng()); });
-    if (b.isValid()) { map.fitBounds(b, { padding: [20, 20], maxZoom: 16 }); fitted = true; }
+    if (b.isValid()) { map.fitBounds(b, { padding: [20, 20], maxZoom: 16, animate: false }); fitted = true; }
   }
 
   function query() {
