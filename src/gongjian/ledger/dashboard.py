@@ -233,7 +233,8 @@ def _unit_rows(user, qs, cid, on, everything, assigned_ids) -> list[UnitRow]:
         r.closed_href = ledger_url(campaign=cid, unit=r.unit.pk, status=Status.CLOSED)
         r.overdue_href = ledger_url(campaign=cid, unit=r.unit.pk, light="red")
     shown = [r for r in rows if r.total or r.is_assigned or r.unit.kind not in _NON_HOLDING_KINDS]
-    shown.sort(key=lambda r: not r.is_assigned)  # stable: 分包 units first, then the tree's order
+    # Stable: 分包 units first, then units with cases, in the tree's order.
+    shown.sort(key=lambda r: (not r.is_assigned, r.total == 0))
     return shown + [r for r in (own_row, other, unassigned) if r and r.total]
 
 

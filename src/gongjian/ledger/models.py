@@ -215,6 +215,11 @@ class Case(models.Model):
             # yellow lists in deadline order and their counts without touching the table.
             models.Index(fields=["deadline", "id", "warn_on"], include=["status"], name="case_running_deadline_idx",
                          condition=models.Q(status__in=sorted(DEADLINE_STATUSES), deadline__isnull=False)),
+            # The dashboard: close-outs per day over the last 30 days, and closed-on-time per unit.
+            models.Index(fields=["closed_at"], include=["campaign", "unit"], name="case_closed_at_idx",
+                         condition=models.Q(closed_at__isnull=False)),
+            models.Index(fields=["unit", "campaign"], include=["status"], name="case_on_time_idx",
+                         condition=models.Q(closed_on_time=True)),
         ]
 
     def __str__(self) -> str:

@@ -32,15 +32,10 @@ def home(request):
             if campaign is None:
                 error = f"专项行动参数“{raw[:20]}”无效，已显示全部专项行动"
         context = dashboard.dashboard_context(user, ledger_services.today(), campaign)
-        context.update(campaigns=campaigns, campaign_error=error)
+        context.update(campaigns=campaigns, campaign_error=error, **_me(user))
         return render(request, "web/pages/dashboard.html", context)
-    paths = user.scope_paths()
-    scope_units = [] if paths is None else list(
-        Unit.objects.filter(path__in=paths).order_by("depth", "order"))
     context = {
-        "scope_all": paths is None,
-        "scope_units": scope_units,
-        "my_assignments": user.leader_assignments.select_related("unit").order_by("unit__path"),
+        **_me(user),
         "counts": {
             "units": selectors.units_visible(user).count(),
             "users": selectors.users_visible(user).count(),
@@ -48,6 +43,18 @@ def home(request):
         },
     }
     return render(request, "web/pages/home.html", context)
+
+
+def _me(user) -> dict:
+    """Who the user is and what they see: their scope and their 分包 units."""
+    paths = user.scope_paths()
+    scope_units = [] if paths is None else list(
+        Unit.objects.filter(path__in=paths).order_by("depth", "order"))
+    return {
+        "scope_all": paths is None,
+        "scope_units": scope_units,
+        "my_assignments": user.leader_assignments.select_related("unit").order_by("unit__path"),
+    }
 
 
 @login_required
