@@ -143,3 +143,42 @@ def test_anonymous_is_sent_to_login(ledger, cases):
     for url in ("/map/", "/map/cases.json", "/map/grids.json"):
         resp = Client().get(url)
         assert resp.status_code == 302 and "/login/" in resp["Location"]
+
+
+@pytest.mark.parametrize("env,message", [
+    ({"GONGJIAN_MAP_BASE": "google"}, "GONGJIAN_MAP_BASE 应为 blank、tianditu 或 gaode"),
+    ({"GONGJIAN_MAP_BASE": "tianditu"}, "需要设置 GONGJIAN_TIANDITU_KEY"),
+    ({"GONGJIAN_MAP_MAX_POINTS": "lots"}, "GONGJIAN_MAP_MAX_POINTS 应为正整数"),
+    ({"GONGJIAN_MAP_MAX_POINTS": "0"}, "GONGJIAN_MAP_MAX_POINTS 应为正整数"),
+])
+def test_map_settings_refuse_bad_values_naming_the_variable(tmp_path, env, message):
+    import os
+    import subprocess
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("GONGJIAN_MAP") and k != "GONGJIAN_TIANDITU_KEY"}
+    result = subprocess.run([sys.executable, "-c", "import gongjian.config.settings"], capture_output=True, text=True,
+                            env={**clean, "GONGJIAN_HOME": str(tmp_path), **env}, timeout=60)
+    assert result.returncode != 0 and message in result.stderr
+
+
+def test_map_settings_accept_tianditu_with_a_key(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    code = ("from gongjian.config import settings as s; "
+            "print(s.GONGJIAN_MAP_BASE, s.GONGJIAN_TIANDITU_KEY, s.GONGJIAN_MAP_MAX_POINTS)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "GONGJIAN_HOME": str(tmp_path), "GONGJIAN_MAP_BASE": "TianDiTu",
+                                 "GONGJIAN_TIANDITU_KEY": "abc123", "GONGJIAN_MAP_MAX_POINTS": "800"})
+    assert result.stdout.split() == ["tianditu", "abc123", "800"], result.stderr
+
+
+def test_tianditu_base_hands_the_key_to_the_page_and_leaves_positions_alone(ledger, cases, settings):
+    settings.GONGJIAN_MAP_BASE, settings.GONGJIAN_TIANDITU_KEY = "tianditu", "tk-123"
+    client = _client(ledger.d["commander"])
+    html = client.get("/map/").content.decode()
+    assert 'data-base="tianditu"' in html and 'data-tianditu-key="tk-123"' in html and "天地图" in html
+    point = client.get("/map/cases.json", {"light": "red"}).json()["cases"][0]
+    assert (point["lng"], point["lat"]) == (113.205, 35.205)   # CGCS2000 is WGS-84 for display
