@@ -89,6 +89,11 @@ class Todo:
     count: int
     href: str
     cases: list = field(default_factory=list)
+    capped: bool = False   # more than TODO_COUNT_CAP: shown as "1000+"
+
+    @property
+    def shown_count(self) -> str:
+        return f"{TODO_COUNT_CAP}+" if self.capped else str(self.count)
 
 
 def _day_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -109,35 +114,18 @@ def dashboard_context(user, on: dt.date, campaign: Campaign | None = None) -> di
                           .order_by("unit__path")) if user.has_role(Role.LEADER) else []
     assigned_ids = {la.unit_id for la in assigned_units}
 
-    # ---- counts by status
-    if everything:
-        tally = CaseTally.objects.filter(campaign_id=cid) if cid else CaseTally.objects.all()
-        raw = {r["status"]: r["n"] for r in tally.values("status").annotate(n=Sum("n"))}
-    else:
-        raw = {r["status"]: r["n"] for r in qs.order_by().values("status").annotate(n=Count("id"))}
+    first_day = on - dt.timedelta(days=TREND_DAYS - 1)
+    figures = _district_figures(qs, cid, on, first_day) if everything else _scoped_figures(qs, on, first_day)
+    raw, lights_raw, per_unit, reported, closed = figures
+
     by_status = [Figure(s.value, s.label, raw.get(s.value) or 0, ledger_url(campaign=cid, status=s.value))
                  for s in STATUS_ORDER]
     total = sum(f.n for f in by_status)
     open_n = sum(f.n for f in by_status if f.key not in (Status.CLOSED, Status.REJECTED))
-
-    # ---- deadline lights (running cases only; the partial deadline index answers them)
-    running = qs.filter(status__in=sorted(DEADLINE_STATUSES), deadline__isnull=False)
-    lights_raw = running.aggregate(
-        red=Count("id", filter=Q(deadline__lt=on)),
-        yellow=Count("id", filter=Q(deadline__gte=on, warn_on__lte=on)),
-        green=Count("id", filter=Q(deadline__gte=on, warn_on__gt=on)),
-    )
-    lights = [Figure(k, LIGHT_TEXT[k][0], lights_raw[k] or 0, ledger_url(campaign=cid, light=k),
+    lights = [Figure(k, LIGHT_TEXT[k][0], lights_raw.get(k) or 0, ledger_url(campaign=cid, light=k),
                      LIGHT_TEXT[k][1]) for k in ("red", "yellow", "green")]
 
     # ---- 30-day trend; today's new and closed are its last day
-    first_day = on - dt.timedelta(days=TREND_DAYS - 1)
-    start, end = _day_bounds(first_day, on)
-    tz = timezone.get_current_timezone()
-    reported = {r["day"]: r["n"] for r in qs.filter(reported_at__gte=start, reported_at__lt=end).order_by()
-                .annotate(day=TruncDate("reported_at", tzinfo=tz)).values("day").annotate(n=Count("id"))}
-    closed = {r["day"]: r["n"] for r in qs.filter(closed_at__gte=start, closed_at__lt=end).order_by()
-              .annotate(day=TruncDate("closed_at", tzinfo=tz)).values("day").annotate(n=Count("id"))}
     days = [first_day + dt.timedelta(days=i) for i in range(TREND_DAYS)]
     trend = {
         "days": [d.strftime("%m-%d") for d in days],
@@ -161,10 +149,86 @@ def dashboard_context(user, on: dt.date, campaign: Campaign | None = None) -> di
         "today": today,
         "trend": trend,
         "trend_totals": {"reported": sum(trend["reported"]), "closed": sum(trend["closed"])},
-        "unit_rows": _unit_rows(user, qs, cid, on, everything, assigned_ids),
+        "unit_rows": _unit_rows(user, per_unit, cid, everything, assigned_ids),
         "assigned_units": [la.unit for la in assigned_units],
         "todos": _todos(user, qs, cid, on, assigned_units),
     }
+
+
+# ------------------------------------------------------------------ the figures
+
+
+def _blank() -> dict[str, int]:
+    return {"total": 0, "closed": 0, "on_time": 0, "overdue": 0}
+
+
+def _district_figures(qs, cid, on, first_day):
+    """For readers who see the whole district: each figure from the tally or an index made for it."""
+    tally = CaseTally.objects.filter(campaign_id=cid) if cid else CaseTally.objects.all()
+    raw: dict[str, int] = {}
+    per_unit: dict[int | None, dict[str, int]] = {}
+    for r in tally.values("unit_key", "status").annotate(n=Sum("n")):
+        raw[r["status"]] = raw.get(r["status"], 0) + r["n"]
+        row = per_unit.setdefault(r["unit_key"] or None, _blank())
+        row["total"] += r["n"]
+        if r["status"] == Status.CLOSED:
+            row["closed"] += r["n"]
+    # Running cases only: the partial deadline index answers the lights.
+    running = qs.filter(status__in=sorted(DEADLINE_STATUSES), deadline__isnull=False)
+    lights = running.aggregate(
+        red=Count("id", filter=Q(deadline__lt=on)),
+        yellow=Count("id", filter=Q(deadline__gte=on, warn_on__lte=on)),
+        green=Count("id", filter=Q(deadline__gte=on, warn_on__gt=on)),
+    )
+    for r in qs.filter(closed_on_time=True, status=Status.CLOSED).order_by().values("unit_id").annotate(n=Count("id")):
+        per_unit.setdefault(r["unit_id"], _blank())["on_time"] += r["n"]
+    for r in qs.filter(selectors.light_q("red", on)).order_by().values("unit_id").annotate(n=Count("id")):
+        per_unit.setdefault(r["unit_id"], _blank())["overdue"] += r["n"]
+    start, end = _day_bounds(first_day, on)
+    tz = timezone.get_current_timezone()
+    reported = {r["day"]: r["n"] for r in qs.filter(reported_at__gte=start, reported_at__lt=end).order_by()
+                .annotate(day=TruncDate("reported_at", tzinfo=tz)).values("day").annotate(n=Count("id"))}
+    closed = {r["day"]: r["n"] for r in qs.filter(closed_at__gte=start, closed_at__lt=end).order_by()
+              .annotate(day=TruncDate("closed_at", tzinfo=tz)).values("day").annotate(n=Count("id"))}
+    return raw, lights, per_unit, reported, closed
+
+
+def _scoped_figures(qs, on, first_day):
+    """For readers of part of the district: two passes over their cases, whatever their number.
+
+    The scope (responsible unit or reporting unit in the reader's subtrees) is a join no index
+    serves, so every figure but the trend comes from one GROUP BY (unit, status) with conditional
+    counts, and the trend from a second one by (reported day, closed day).
+    """
+    red, yellow, green = (selectors.light_q(k, on) for k in ("red", "yellow", "green"))
+    raw: dict[str, int] = {}
+    lights = {"red": 0, "yellow": 0, "green": 0}
+    per_unit: dict[int | None, dict[str, int]] = {}
+    rows = qs.order_by().values("unit_id", "status").annotate(
+        n=Count("id"), on_time=Count("id", filter=Q(closed_on_time=True, status=Status.CLOSED)),
+        red=Count("id", filter=red), yellow=Count("id", filter=yellow), green=Count("id", filter=green))
+    for r in rows:
+        raw[r["status"]] = raw.get(r["status"], 0) + r["n"]
+        for k in lights:
+            lights[k] += r[k]
+        row = per_unit.setdefault(r["unit_id"], _blank())
+        row["total"] += r["n"]
+        row["closed"] += r["n"] if r["status"] == Status.CLOSED else 0
+        row["on_time"] += r["on_time"]
+        row["overdue"] += r["red"]
+    start, end = _day_bounds(first_day, on)
+    tz = timezone.get_current_timezone()
+    reported: dict[dt.date, int] = {}
+    closed: dict[dt.date, int] = {}
+    in_window = Q(reported_at__gte=start, reported_at__lt=end) | Q(closed_at__gte=start, closed_at__lt=end)
+    for r in (qs.filter(in_window).order_by().annotate(rday=TruncDate("reported_at", tzinfo=tz),
+                                                        cday=TruncDate("closed_at", tzinfo=tz))
+              .values("rday", "cday").annotate(n=Count("id"))):
+        if r["rday"] and first_day <= r["rday"] <= on:
+            reported[r["rday"]] = reported.get(r["rday"], 0) + r["n"]
+        if r["cday"] and first_day <= r["cday"] <= on:
+            closed[r["cday"]] = closed.get(r["cday"], 0) + r["n"]
+    return raw, lights, per_unit, reported, closed
 
 
 # ------------------------------------------------------------------ the progress table
@@ -187,31 +251,9 @@ def _row_units(user, everything: bool, assigned_ids: set[int]) -> tuple[list[Uni
     return roots, None
 
 
-def _unit_rows(user, qs, cid, on, everything, assigned_ids) -> list[UnitRow]:
+def _unit_rows(user, per_unit, cid, everything, assigned_ids) -> list[UnitRow]:
+    """Rows of the progress table, from per responsible unit figures rolled up to the row units."""
     rows_units, own = _row_units(user, everything, assigned_ids)
-    # Per responsible unit: total and closed (the tally for district-wide readers), closed on time,
-    # overdue. Each a GROUP BY: the query count does not depend on the number of cases or units.
-    per_unit: dict[int | None, dict[str, int]] = {}
-
-    def add(uid, key, n):
-        per_unit.setdefault(uid or None, {"total": 0, "closed": 0, "on_time": 0, "overdue": 0})[key] += n or 0
-
-    if everything:
-        tally = CaseTally.objects.filter(campaign_id=cid) if cid else CaseTally.objects.all()
-        for r in tally.values("unit_key").annotate(total=Sum("n"), closed=Sum("n", filter=Q(status=Status.CLOSED))):
-            add(r["unit_key"], "total", r["total"])
-            add(r["unit_key"], "closed", r["closed"])
-    else:
-        for r in qs.order_by().values("unit_id").annotate(total=Count("id"),
-                                                         closed=Count("id", filter=Q(status=Status.CLOSED))):
-            add(r["unit_id"], "total", r["total"])
-            add(r["unit_id"], "closed", r["closed"])
-    for r in (qs.filter(closed_on_time=True, status=Status.CLOSED).order_by().values("unit_id")
-              .annotate(n=Count("id"))):
-        add(r["unit_id"], "on_time", r["n"])
-    for r in qs.filter(selectors.light_q("red", on)).order_by().values("unit_id").annotate(n=Count("id")):
-        add(r["unit_id"], "overdue", r["n"])
-
     paths = dict(Unit.objects.filter(pk__in=[u for u in per_unit if u]).values_list("pk", "path"))
     rows = [UnitRow(u, u.name, u.pk in assigned_ids) for u in rows_units]
     own_row = UnitRow(own, f"{own.name}(本级)", own.pk in assigned_ids) if own else None
@@ -241,14 +283,23 @@ def _unit_rows(user, qs, cid, on, everything, assigned_ids) -> list[UnitRow]:
 # ------------------------------------------------------------------ to-dos
 
 
-def _todo(key, label, hint, cases_qs, href, user=None, action=None) -> Todo:
-    count = cases_qs.count()
-    rows = list(cases_qs.select_related("unit", "category").order_by("deadline", "reported_at", "id")[:TODO_ROWS]) \
-        if count else []
+# Above this many, a to-do count shows "1000+": counting every waiting case of a million costs more
+# than the page (the ledger caps its counts the same way).
+TODO_COUNT_CAP = 1000
+
+# The order each to-do list is read in, spelled so an index serves it: running cases by deadline
+# (case_running_deadline_idx), waiting ones oldest first within their status (case_waiting_idx).
+_BY_DEADLINE = ("deadline", "id")
+_OLDEST_FIRST = ("reported_at", "id")
+
+
+def _todo(key, label, hint, cases_qs, href, user=None, action=None, order=_OLDEST_FIRST) -> Todo:
+    count = len(cases_qs.order_by().values_list("id", flat=True)[:TODO_COUNT_CAP + 1])
+    rows = list(cases_qs.select_related("unit", "category").order_by(*order)[:TODO_ROWS]) if count else []
     if user is not None and action is not None:
         # The SQL mirrors flows' rules; the rows shown are checked against them exactly.
         rows = [c for c in rows if any(m.action == action for m in flows.available_moves(user, c))]
-    return Todo(key, label, hint, count, href, rows)
+    return Todo(key, label, hint, count, href, rows, capped=count > TODO_COUNT_CAP)
 
 
 def _todos(user, qs, cid, on, assigned_units) -> list[Todo]:
@@ -258,7 +309,8 @@ def _todos(user, qs, cid, on, assigned_units) -> list[Todo]:
                            qs.filter(status=Status.REPORTED), ledger_url(campaign=cid, status=Status.REPORTED)))
         todos.append(_todo("assign", "待交办", "已立案或被回退的案件，交办给责任单位",
                            qs.filter(status__in=[Status.REGISTERED, Status.RETURNED]),
-                           ledger_url(campaign=cid, status=[Status.REGISTERED, Status.RETURNED])))
+                           ledger_url(campaign=cid, status=[Status.REGISTERED, Status.RETURNED]),
+                           order=("status", *_OLDEST_FIRST)))
         ext = ExtensionRequest.objects.visible_to(user).filter(status=ExtensionStatus.PENDING)
         if cid:
             ext = ext.filter(case__campaign_id=cid)
@@ -269,11 +321,13 @@ def _todos(user, qs, cid, on, assigned_units) -> list[Todo]:
     if user.has_role(Role.HANDLER) and user.unit_id:
         mine = qs.filter(unit__path__startswith=user.unit.path)
         todos.append(_todo("accept", "待签收", "交办到本单位的案件，签收整改或回退",
-                           mine.filter(status=Status.ASSIGNED),
-                           ledger_url(campaign=cid, unit=user.unit_id, status=Status.ASSIGNED), user, "accept"))
+                           mine.filter(status=Status.ASSIGNED, deadline__isnull=False),
+                           ledger_url(campaign=cid, unit=user.unit_id, status=Status.ASSIGNED), user, "accept",
+                           _BY_DEADLINE))
         todos.append(_todo("submit", "整改中", "整改完成后上传整改后照片并提交核查",
-                           mine.filter(status=Status.RECTIFYING),
-                           ledger_url(campaign=cid, unit=user.unit_id, status=Status.RECTIFYING), user, "submit"))
+                           mine.filter(status=Status.RECTIFYING, deadline__isnull=False),
+                           ledger_url(campaign=cid, unit=user.unit_id, status=Status.RECTIFYING), user, "submit",
+                           _BY_DEADLINE))
     if user.is_active and user.has_role(Role.INSPECTOR, Role.COMMANDER):
         waiting = qs.filter(status=Status.SUBMITTED).exclude(handler_id=user.pk)
         if user.unit_id:
@@ -291,7 +345,7 @@ def _todos(user, qs, cid, on, assigned_units) -> list[Todo]:
         todos.append(_todo("leader_overdue", "分包单位超期案件", f"{names}的超期案件，督促整改",
                            qs.filter(q).filter(selectors.light_q("red", on)),
                            ledger_url(campaign=cid, unit=assigned_units[0].unit_id if len(assigned_units) == 1
-                                      else None, light="red")))
+                                      else None, light="red"), order=_BY_DEADLINE))
     if user.has_role(Role.GRID_WORKER):
         todos.append(_todo("my_reports", "我上报的(办理中)", "本人上报、尚未销号的问题",
                            qs.filter(reported_by=user).exclude(status__in=[Status.CLOSED, Status.REJECTED]),

@@ -5,6 +5,8 @@
   var form = document.getElementById("map-filters");
   var statusLine = document.getElementById("map-status-line");
   var base = el.dataset.base;
+  // Names come from the database: always set as text, never as HTML.
+  function text(s) { var span = document.createElement("span"); span.textContent = s; return span; }
   var map = L.map(el, { zoomSnap: 0.5, preferCanvas: false });
   map.attributionControl.setPrefix("Leaflet");
   map.setView([35.22, 113.24], 12);
@@ -23,7 +25,7 @@
 
   var gridLayer = L.geoJSON(null, {
     style: { color: "#57606a", weight: 1, fillColor: "#8c959f", fillOpacity: 0.18 },
-    onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.name + "(" + f.properties.unit + ")"); }
+    onEachFeature: function (f, layer) { layer.bindTooltip(text(f.properties.name + "(" + f.properties.unit + ")")); }
   }).addTo(map);
   var caseLayer = L.layerGroup().addTo(map);
   var fitted = false;
@@ -77,7 +79,7 @@
           L.circleMarker([c.lat, c.lng], {
             radius: 8, color: "#fff", weight: 2, fillColor: c.colour, fillOpacity: 0.95,
             className: "gj-case gj-light-" + (c.light || "none")
-          }).bindPopup(popup(c)).bindTooltip(c.serial + " " + c.light_label).addTo(caseLayer);
+          }).bindPopup(popup(c)).bindTooltip(text(c.serial + " " + c.light_label)).addTo(caseLayer);
         });
         statusLine.textContent = res.body.message;
         if (res.body.capped) statusLine.classList.add("error");
