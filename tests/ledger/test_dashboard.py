@@ -290,3 +290,21 @@ def test_query_count_does_not_grow_with_cases(ledger, who):
     many = _queries(user)
     assert Case.objects.count() == 65
     assert few == many, (few, many)
+
+
+def test_street_cases_held_by_the_street_itself_get_a_row_of_their_own(ledger, world):
+    d = ledger.d
+    case = ledger.report(actor=d["inspector"], title="甲街道本级", unit=d.street_a)
+    services.transition(actor=d["commander"], case=case, action="register")
+    rows = {r.label: r for r in dashboard.dashboard_context(d["handler_a"], TODAY)["unit_rows"]}
+    assert rows["甲街道(本级)"].total == 1 and rows["甲一社区"].total == 9
+    assert rows["甲街道(本级)"].href == ""   # the ledger's unit filter would list the whole street
+
+
+def test_to_do_counts_are_capped(ledger, world, monkeypatch):
+    monkeypatch.setattr(dashboard, "TODO_COUNT_CAP", 2)
+    ctx = dashboard.dashboard_context(ledger.d["handler_a"], TODAY)
+    accept = _todo(ctx, "accept")
+    assert accept.capped and accept.shown_count == "2+" and len(accept.cases) == 3
+    assert not _todo(ctx, "submit").capped and _todo(ctx, "submit").shown_count == "1"
+    assert "2+" in _client(ledger.d["handler_a"]).get("/").content.decode()

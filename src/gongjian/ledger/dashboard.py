@@ -271,7 +271,8 @@ def _unit_rows(user, per_unit, cid, everything, assigned_ids) -> list[UnitRow]:
                 target = own_row if own_row and path.startswith(own.path) else other
         for key, n in figures.items():
             setattr(target, key, getattr(target, key) + n)
-    for r in rows + ([own_row] if own_row else []):
+    # The 本级 row has no ledger link: the ledger's unit filter always takes the whole subtree.
+    for r in rows:
         r.href = ledger_url(campaign=cid, unit=r.unit.pk)
         r.closed_href = ledger_url(campaign=cid, unit=r.unit.pk, status=Status.CLOSED)
         r.overdue_href = ledger_url(campaign=cid, unit=r.unit.pk, light="red")
