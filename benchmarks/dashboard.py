@@ -219,6 +219,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if scratch is not None:
             scratch.close()
+        else:
+            import shutil
+
+            shutil.rmtree(os.environ["GONGJIAN_HOME"], ignore_errors=True)
     return 0
 
 
