@@ -91,9 +91,15 @@ def test_map_markers_filters_and_popup_link(cases, desktop, phone, new_page, log
     assert "共 5 个点位" in desktop.locator("#map-status-line").inner_text()
     shot(desktop, "map")
 
+    # the same points as keyboard-reachable links
+    desktop.locator(".map-list summary").focus()
+    desktop.keyboard.press("Enter")
+    assert desktop.locator("#map-list li a").count() == 5
+
     desktop.get_by_label("亮灯").select_option("red")
     desktop.wait_for_function("document.querySelectorAll('path.gj-case').length === 1")
     assert "light=red" in desktop.url
+    assert desktop.locator("#map-list li").all_inner_texts() == [f"{cases[0].serial} 河堤垃圾堆放 · 已交办 · 红灯 · 甲一社区"]
     desktop.locator("path.gj-light-red").click()
     link = desktop.locator(".leaflet-popup a.gj-case-link")
     link.wait_for()

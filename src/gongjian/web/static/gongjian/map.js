@@ -48,6 +48,27 @@
     return box;
   }
 
+  // The same points as a list of links: markers cannot be reached by keyboard.
+  var LIST_MAX = 200;
+  function renderList(cases) {
+    var list = document.getElementById("map-list");
+    var more = document.getElementById("map-list-more");
+    if (!list) return;
+    list.textContent = "";
+    cases.slice(0, LIST_MAX).forEach(function (c) {
+      var li = document.createElement("li");
+      var a = document.createElement("a");
+      a.href = c.url;
+      a.textContent = c.serial;
+      li.appendChild(a);
+      li.appendChild(document.createTextNode(" " + c.title + " · " + c.status_label + " · " + c.light_label +
+        (c.unit ? " · " + c.unit : "")));
+      list.appendChild(li);
+    });
+    more.hidden = cases.length <= LIST_MAX;
+    more.textContent = "列表只列出前 " + LIST_MAX + " 个点位，请用筛选缩小范围";
+  }
+
   function fit() {
     var b = L.latLngBounds([]);
     if (gridLayer.getLayers().length) b.extend(gridLayer.getBounds());
@@ -71,6 +92,7 @@
       .then(function (res) {
         caseLayer.clearLayers();
         if (!res.ok) {
+          renderList([]);
           statusLine.textContent = (res.body.error && res.body.error.message) || "加载失败";
           statusLine.classList.add("error");
           return;
@@ -81,6 +103,7 @@
             className: "gj-case gj-light-" + (c.light || "none")
           }).bindPopup(popup(c)).bindTooltip(text(c.serial + " " + c.light_label)).addTo(caseLayer);
         });
+        renderList(res.body.cases);
         statusLine.textContent = res.body.message;
         if (res.body.capped) statusLine.classList.add("error");
         el.dataset.count = String(res.body.count);
