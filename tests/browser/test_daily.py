@@ -119,6 +119,8 @@ def test_inspections_list_and_page(ledger, desktop, login, shot):  # noqa: F811
     assert "城区夜查第一组" in desktop.get_by_test_id("inspections").inner_text()
     shot(desktop, "inspections")
     desktop.get_by_role("link", name="城区夜查第一组").click()
+    assert desktop.get_by_label("问题类别").is_visible()  # the inspector may add findings here
+    shot(desktop, "inspection-detail")
     desktop.get_by_role("link", name=finding.case.serial).click()
     desktop.wait_for_url(f"**/cases/{finding.case.pk}/")
     assert "渣土车未密闭" in desktop.locator("h1").inner_text()

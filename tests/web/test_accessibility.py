@@ -40,6 +40,11 @@ CANDIDATES = [
     ("ledger:report", None, "grid_worker_a"),
     ("ledger:map", None, "commander"),
     ("ledger:dashboard", None, "leader"),
+    ("reporting:daily", None, "handler_a"),
+    ("reporting:overview", None, "commander"),
+    ("reporting:documents", None, "commander"),
+    ("inspection:list", None, "inspector"),
+    ("inspection:new", None, "inspector"),
 ]
 
 
