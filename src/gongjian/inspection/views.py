@@ -61,7 +61,7 @@ def _inspector_choices():
 @login_required
 def inspection_list(request):
     user = request.user
-    qs = selectors.inspections_visible(user).annotate(n_findings=Count("findings"))
+    qs = selectors.inspections_visible(user).annotate(n_findings=Count("findings")).order_by("-starts_at", "-id")
     kind = request.GET.get("kind", "")
     if kind in InspectionKind.values:
         qs = qs.filter(kind=kind)
