@@ -343,3 +343,16 @@ def test_case_page_offers_the_notice_to_dispatchers_when_the_case_has_a_unit(led
     assert client_for(d["handler_a"]).post(reverse("reporting:case_notice", args=[assigned.pk])).status_code == 403
     assert client_for(d["handler_b"]).post(reverse("reporting:case_notice", args=[assigned.pk])).status_code == 404
     assert not Document.objects.exists()
+
+
+def test_approximate_figures_are_kept_as_such(ledger):
+    d = ledger.d
+    c = client_for(d["handler_a"])
+    resp = c.post(EXTRACT, {"unit": d.street_a.pk, "text": "覆盖防尘网5000余平方米，出动人员80人次"})
+    html = resp.content.decode()
+    assert '<input type="checkbox" name="a-dust_net" value="1" checked>' in html
+    assert '<input type="checkbox" name="a-personnel" value="1">' in html
+    c.post(DAILY, {"unit": d.street_a.pk, "date": TODAY.isoformat(), "action": "save",
+                   "m-dust_net": "5000", "a-dust_net": "1", "m-personnel": "80"})
+    approx = dict(DailyFigure.objects.values_list("metric__code", "approx"))
+    assert approx == {"dust_net": True, "personnel": False}
