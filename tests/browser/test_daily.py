@@ -50,18 +50,18 @@ def test_handler_pastes_checks_corrects_and_saves_on_a_phone(ledger, phone, logi
     found = phone.get_by_test_id("found")
     found.wait_for()
     assert "出动120人次" in found.inner_text() and "清运垃圾35立方米" in found.inner_text()
-    assert phone.get_by_label("出动人员").input_value() == "120"
-    assert phone.get_by_label("出动车辆").input_value() == "8"
-    assert phone.get_by_label("清运垃圾").input_value() == "35"
-    assert phone.get_by_label("建筑垃圾").input_value() == ""
+    assert phone.get_by_label("出动人员", exact=True).input_value() == "120"
+    assert phone.get_by_label("出动车辆", exact=True).input_value() == "8"
+    assert phone.get_by_label("清运垃圾", exact=True).input_value() == "35"
+    assert phone.get_by_label("建筑垃圾", exact=True).input_value() == ""
     # the street counted one vehicle twice: correct it before saving
-    phone.get_by_label("出动车辆").fill("7")
+    phone.get_by_label("出动车辆", exact=True).fill("7")
     # the whole form fits the phone: no sideways scrolling
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     phone.get_by_role("button", name="保存").click()
     phone.wait_for_url("**/daily/?unit=*")
     assert "已保存甲街道 2026-06-01 的工作量" in phone.locator("main").inner_text()
-    assert phone.get_by_label("出动车辆").input_value() == "7"
+    assert phone.get_by_label("出动车辆", exact=True).input_value() == "7"
     assert phone.get_by_label("工作情况").input_value() == TEXT
     assert "再次保存将替换" in phone.get_by_test_id("revision").inner_text()
     shot(phone, "daily")
