@@ -62,9 +62,20 @@ def test_anonymous_is_sent_to_login(ledger, url):
     assert resp.status_code == 302 and resp.url.startswith("/login/")
 
 
-@pytest.mark.parametrize("who", ["grid_worker_a", "viewer_a", "inspector"])
+@pytest.mark.parametrize("who", ["grid_worker_a", "viewer_a", "bureau_leader"])
 def test_people_who_do_not_report_are_refused_the_form(ledger, who):
     assert client_for(ledger.d[who]).get(DAILY).status_code == 403
+    assert save(client_for(ledger.d[who]), ledger.d.street_a, personnel="5").status_code == 403
+    assert not DailyReport.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["inspector", "leader"])
+def test_district_readers_who_do_not_report_are_sent_to_the_overview(ledger, who):
+    c = client_for(ledger.d[who])
+    resp = c.get(DAILY)
+    assert resp.status_code == 302 and resp.url == OVERVIEW
+    assert save(c, ledger.d.street_a, personnel="5").status_code == 403
+    assert not DailyReport.objects.exists()
 
 
 def test_another_streets_form_is_not_found(ledger):
