@@ -181,3 +181,13 @@ def test_a_bad_photo_leaves_no_case_and_no_file(ledger, settings, tmp_path):
     assert "fake.jpg" in resp.content.decode()
     assert not Case.objects.exists() and not Evidence.objects.exists()
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_the_list_filters_by_kind_and_names_an_unknown_one(ledger):
+    night(ledger, title="夜查渣土运输")
+    night(ledger, title="扬尘专项督查", kind="daily")
+    c = client_for(ledger.d["inspector"])
+    html = c.get(LIST, {"kind": "night"}).content.decode()
+    assert "夜查渣土运输" in html and "扬尘专项督查" not in html
+    html = c.get(LIST, {"kind": "picnic"}).content.decode()
+    assert "类型“picnic”无效，已显示全部督查" in html and "扬尘专项督查" in html

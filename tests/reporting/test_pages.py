@@ -367,3 +367,12 @@ def test_approximate_figures_are_kept_as_such(ledger):
                    "m-dust_net": "5000", "a-dust_net": "1", "m-personnel": "80"})
     approx = dict(DailyFigure.objects.values_list("metric__code", "approx"))
     assert approx == {"dust_net": True, "personnel": False}
+
+
+def test_an_unknown_kind_filter_is_named_and_everything_is_shown(ledger):
+    c = client_for(ledger.d["commander"])
+    generate(c)
+    html = c.get(DOCUMENTS, {"kind": "weekly"}).content.decode()
+    assert "类型“weekly”无效，已显示全部公文" in html and "整治攻坚工作简报" in html
+    html = c.get(DOCUMENTS, {"kind": "brief"}).content.decode()
+    assert "整治攻坚工作简报" in html and "督查情况的通报" not in html

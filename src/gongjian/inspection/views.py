@@ -62,14 +62,14 @@ def _inspector_choices():
 def inspection_list(request):
     user = request.user
     qs = selectors.inspections_visible(user).annotate(n_findings=Count("findings")).order_by("-starts_at", "-id")
-    kind = request.GET.get("kind", "")
+    kind, kind_error = request.GET.get("kind", ""), ""
     if kind in InspectionKind.values:
         qs = qs.filter(kind=kind)
-    else:
-        kind = ""
+    elif kind:
+        kind_error, kind = f"类型“{kind[:20]}”无效，已显示全部督查", ""
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "inspection/pages/list.html", {
-        "page": page, "kind": kind, "kinds": InspectionKind.choices, "can_record": services.may_inspect(user)})
+        "page": page, "kind": kind, "kind_error": kind_error, "kinds": InspectionKind.choices, "can_record": services.may_inspect(user)})
 
 
 @login_required

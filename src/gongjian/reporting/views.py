@@ -272,14 +272,14 @@ def _documents_dir() -> Path:
 def documents(request):
     user = request.user
     qs = selectors.documents_visible(user)
-    kind = request.GET.get("kind", "")
+    kind, kind_error = request.GET.get("kind", ""), ""
     if kind in DocumentKind.values:
         qs = qs.filter(kind=kind)
-    else:
-        kind = ""
+    elif kind:
+        kind_error, kind = f"类型“{kind[:20]}”无效，已显示全部公文", ""
     page = Paginator(qs.order_by("-date", "-created_at", "-id"), 50).get_page(request.GET.get("page"))
     context = {
-        "page": page, "kind": kind, "kinds": DocumentKind.choices, "can_generate": flows.is_dispatcher(user),
+        "page": page, "kind": kind, "kind_error": kind_error, "kinds": DocumentKind.choices, "can_generate": flows.is_dispatcher(user),
         "today": services.today(), "yesterday": services.today() - dt.timedelta(days=1),
         "libreoffice": gbt9704.libreoffice() is not None,
     }
