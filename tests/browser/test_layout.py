@@ -26,6 +26,11 @@ CANDIDATES = [
     ("ledger:list", None, "t_commander"),
     ("ledger:report", None, "t_grid_a"),
     ("ledger:map", None, "t_commander"),
+    ("reporting:daily", None, "t_handler_a"),
+    ("reporting:overview", None, "t_commander"),
+    ("reporting:documents", None, "t_commander"),
+    ("inspection:list", None, "t_inspector"),
+    ("inspection:new", None, "t_inspector"),
 ]
 
 

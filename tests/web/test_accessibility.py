@@ -38,6 +38,11 @@ CANDIDATES = [
     ("ledger:list", None, "commander"),
     ("ledger:report", None, "grid_worker_a"),
     ("ledger:map", None, "commander"),
+    ("reporting:daily", None, "handler_a"),
+    ("reporting:overview", None, "commander"),
+    ("reporting:documents", None, "commander"),
+    ("inspection:list", None, "inspector"),
+    ("inspection:new", None, "inspector"),
 ]
 
 
