@@ -26,12 +26,12 @@ def at(day: int, hour: int = 10, month: int = 5) -> dt.datetime:
     return timezone.make_aware(dt.datetime(2026, month, day, hour, 0))
 
 
-def make_case(ledger: Ledger, unit, *, reported=None, deadline=None, status=Status.RECTIFYING, source="city",
+def make_case(lg: Ledger, unit, *, reported=None, deadline=None, status=Status.RECTIFYING, source="city",
               **facts) -> Case:
     n = next(_n)
     return Case.objects.create(
-        campaign=ledger.campaign, year=2026, number=n, serial=f"考核〔2026〕{n:04d}", source=source,
-        category=ledger.garbage, title=f"问题{n}", unit=unit, status=status, reported_at=reported or at(20),
+        campaign=lg.campaign, year=2026, number=n, serial=f"考核〔2026〕{n:04d}", source=source,
+        category=lg.garbage, title=f"问题{n}", unit=unit, status=status, reported_at=reported or at(20),
         assigned_on=dt.date(2026, 5, 20) if deadline else None, deadline=deadline, **facts)
 
 

@@ -28,6 +28,7 @@ adds up to the score exactly.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -161,7 +162,7 @@ def validate(definition) -> dict:
     if not isinstance(grades, dict) or set(grades) != set(GRADE_NAMES):
         raise SchemeError("grades 应给出 A、B、C、D 的最低分(低于 D 为 E) / give minimum scores for A–D", "grades")
     floors = [_number(grades[g], f"grades.{g}") for g in GRADE_NAMES]
-    if any(a <= b for a, b in zip(floors, floors[1:], strict=False)):
+    if any(a <= b for a, b in itertools.pairwise(floors)):
         raise SchemeError("等级分数线应从 A 到 D 依次降低 / thresholds must fall from A to D", "grades")
     out["grades"] = {g: str(f) for g, f in zip(GRADE_NAMES, floors, strict=True)}
     out["red_flags"] = _count(definition.get("red_flags"), "red_flags", 3)
