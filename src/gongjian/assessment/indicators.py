@@ -138,7 +138,8 @@ def collect(period: Period, rules: list[dict] | None = None, *, today: dt.date |
     case_rules = [r for r in rules or [] if r["type"] == "case"]
     due_rules = [r for r in case_rules if r["set"] != "found"]
 
-    annotations = {name: Count("id", filter=set_q(name, w)) if name != "due" else Count("id")
+    # Aliases n_* so none shadows a Case field (closed_on_time is both a fact and a count).
+    annotations = {f"n_{name}": Count("id", filter=set_q(name, w)) if name != "due" else Count("id")
                    for name in scoring.COUNTS}
     for i, r in enumerate(due_rules):
         q = set_q(r["set"], w)
@@ -152,7 +153,7 @@ def collect(period: Period, rules: list[dict] | None = None, *, today: dt.date |
             continue
         unit = data[target]
         for name in scoring.COUNTS:
-            unit["counts"][name] += row[name]
+            unit["counts"][name] += row[f"n_{name}"]
         for i, r in enumerate(due_rules):
             unit["rules"][r["code"]] = unit["rules"].get(r["code"], 0) + row[f"r{i}"]
 
