@@ -5,7 +5,7 @@ import pytest
 
 from gongjian.assessment import periods, scoring, services
 from gongjian.assessment.models import Ranking, SchemeVersion
-from gongjian.core.errors import Invalid
+from gongjian.core.errors import Forbidden, Invalid
 from gongjian.core.models import AuditEvent
 from tests.assessment.conftest import SCHEME, WEEK
 
@@ -168,9 +168,9 @@ def test_editing_a_scheme_adds_a_version_and_keeps_history(week, scheme):
 
 
 def test_only_the_command_post_edits_schemes(district):
-    with pytest.raises(Exception, match="没有权限"):
+    with pytest.raises(Forbidden, match="没有权限"):
         services.scheme_save(actor=district["handler_a"], name="weekly", definition=SCHEME)
-    with pytest.raises(Invalid, match="rules\\[0\\].points"):
+    with pytest.raises(Invalid, match=r"rules\[0\]\.points"):
         bad = copy.deepcopy(SCHEME)
         bad["rules"][0]["points"] = None
         services.scheme_save(actor=district["commander"], name="weekly", definition=bad)

@@ -99,6 +99,15 @@ def scheme_import(*, actor, path: str | Path, name: str | None = None, note: str
                        is_default=is_default)
 
 
+def default_period() -> Period:
+    """The last week that has ended."""
+    import datetime as dt
+
+    from gongjian.assessment.periods import week_of
+
+    return week_of(indicators._today() - dt.timedelta(days=7))
+
+
 def scheme_of(name: str | None) -> Scheme:
     if name:
         scheme = Scheme.objects.filter(name=name.strip()).first()
