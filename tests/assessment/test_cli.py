@@ -80,3 +80,14 @@ def test_cli_errors_are_one_clear_line(ledger, tmp_path, capsys):
     assert main(["rank", "--scheme", "nope", "--period", "2026-W22"]) == 1
     assert "没有名为“nope”" in capsys.readouterr().err
     assert not SchemeVersion.objects.exists()
+
+
+def test_the_shipped_default_scheme_loads_and_ranks(ledger, capsys):
+    from gongjian.assessment import demo
+
+    assert demo.load(log=lambda m: None) is True
+    assert demo.load(log=lambda m: None) is False  # once
+    assert main(["rank", "--period", "2026-W22", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    # no case and no daily figures in the test district: 7 missing days, −1 each, at most −5
+    assert {(r["rank"], r["score"], r["grade"]) for r in rows} == {(1, 95.0, "A")}
