@@ -8,7 +8,7 @@
   chart.setOption({
     tooltip: { trigger: "axis" },
     legend: { type: "scroll", top: 0 },
-    grid: { left: 40, right: 16, top: 40, bottom: 30, containLabel: true },
+    grid: { left: 40, right: 16, top: 64, bottom: 30, containLabel: true },
     xAxis: { type: "category", data: trend.weeks },
     yAxis: { type: "value", scale: true, name: "得分" },
     series: trend.series.map(function (s) {
