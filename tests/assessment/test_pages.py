@@ -61,7 +61,12 @@ def test_unit_pages_are_404_out_of_scope(week, scheme):
     assert api.get(f"/ranking/units/{d.street_b.pk}/rules/higher/cases/?period={WEEK}").status_code == 404
     assert api.get(f"/ranking/units/{d.street_a.pk}/rules/nope/cases/?period={WEEK}").status_code == 404
     assert api.get(f"/ranking/units/{d.street_a.pk}/?period={WEEK}&rule=nope").status_code == 404
-    assert api.get(f"/ranking/units/{d.street_a.pk}/?period=bad").status_code == 404
+    # a bad period: the page says so and shows the default week; a download or partial is a 400 saying why
+    page = api.get(f"/ranking/units/{d.street_a.pk}/?period=bad")
+    assert page.status_code == 200 and "考核期“bad”无法识别" in page.content.decode()
+    bad = api.get("/ranking/bulletin.docx?period=2026-13")
+    assert bad.status_code == 400 and "月份 13 无效" in bad.content.decode()
+    assert api.get(f"/ranking/units/{d.street_a.pk}/rules/higher/cases/?period=x").status_code == 400
     assert Client().get("/ranking/").status_code == 302
 
 

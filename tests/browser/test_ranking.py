@@ -16,7 +16,7 @@ from tests.assessment.conftest import (  # noqa: F401  (fixtures)
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_ranking_trend_and_the_cases_behind_a_deduction(week, scheme, desktop, login, shot):
+def test_ranking_trend_and_the_cases_behind_a_deduction(week, scheme, desktop, login, shot):  # noqa: F811
     d, c = week.ledger.d, week.cases
     login(desktop, "t_handler_a")
     desktop.goto(f"/ranking/?period={WEEK}")
@@ -38,7 +38,7 @@ def test_ranking_trend_and_the_cases_behind_a_deduction(week, scheme, desktop, l
     desktop.wait_for_url(f"**/cases/{c['c6'].pk}/")
 
 
-def test_ranking_fits_a_phone(week, scheme, phone, login, shot):
+def test_ranking_fits_a_phone(week, scheme, phone, login, shot):  # noqa: F811
     login(phone, "t_commander")
     phone.goto(f"/ranking/?period={WEEK}")
     phone.locator("#rank-trend canvas").first.wait_for()

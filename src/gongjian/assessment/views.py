@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.http import urlencode
 
@@ -58,16 +58,28 @@ def ranking(request):
     return render(request, "assessment/pages/ranking.html", ctx)
 
 
-def _ranking_or_404(request):
+class BadChoice(Exception):
+    pass
+
+
+def _ranking_or_404(request, *, lenient: bool = False):
+    """(period, scheme, ranking, errors). A bad period or scheme is refused (400 with the message) unless
+    ``lenient``, where the page falls back to the default and names the problem."""
     period, scheme, errors = _choice(request)
-    if scheme is None or errors:
+    if scheme is None:
         raise Http404
-    return period, scheme, selectors.ranking_of(request.user, period, scheme)
+    if errors and not lenient:
+        raise BadChoice("；".join(errors.values()))
+    return period, scheme, selectors.ranking_of(request.user, period, scheme), errors
+
+
+def _bad(exc) -> HttpResponse:
+    return HttpResponseBadRequest(f"{exc}", content_type="text/plain; charset=utf-8")
 
 
 @login_required
 def unit_detail(request, unit_id: int):
-    period, scheme, result = _ranking_or_404(request)
+    period, scheme, result, errors = _ranking_or_404(request, lenient=True)
     try:
         row = selectors.unit_row(request.user, result, unit_id)
     except NotFound:
@@ -82,7 +94,7 @@ def unit_detail(request, unit_id: int):
     labels = dict(documents.FLAG_LABELS)
     return render(request, "assessment/pages/unit.html", {
         "period": period, "scheme": scheme, "ranking": result, "row": row, "flag_label": labels[row["flag"]],
-        "query": _query(period, scheme), "rule": rule, "cases": cases, "unit_id": unit_id,
+        "query": _query(period, scheme), "rule": rule, "errors": errors.values(), "cases": cases, "unit_id": unit_id,
         "sources": [(dict(Source.choices).get(s, s), n)
                     for s, n in sorted(row["sources"].items(), key=lambda kv: (-kv[1], kv[0]))]})
 
@@ -90,7 +102,10 @@ def unit_detail(request, unit_id: int):
 @login_required
 def rule_cases(request, unit_id: int, code: str):
     """The cases behind one rule (htmx partial; the unit page shows the same list without JavaScript)."""
-    _period, _scheme, result = _ranking_or_404(request)
+    try:
+        _period, _scheme, result, _errors = _ranking_or_404(request)
+    except BadChoice as exc:
+        return _bad(exc)
     try:
         rule, cases = selectors.rule_cases(request.user, result, unit_id, code)
     except NotFound:
@@ -99,7 +114,10 @@ def rule_cases(request, unit_id: int, code: str):
 
 
 def _download(request, kind: str):
-    period, _scheme, result = _ranking_or_404(request)
+    try:
+        period, _scheme, result, _errors = _ranking_or_404(request)
+    except BadChoice as exc:
+        return _bad(exc)
     if kind == "docx":
         body, ctype, name = documents.bulletin_docx(result), DOCX, f"{period.key}-考核排名通报.docx"
     else:
