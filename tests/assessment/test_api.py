@@ -39,7 +39,7 @@ def test_breakdown_down_to_the_cases(week, scheme):
     assert cases[0]["url"] == f"/cases/{c['c6'].pk}/"
     false = api.get(lines["false"]["cases"]).json()["cases"]
     assert [x["serial"] for x in false] == [c["c2"].serial]
-    assert "cases" not in lines["overdue"]  # an indicator rule has no case list
+    assert "cases" not in lines["daily"]  # a missing-days rule has no case list
 
 
 @pytest.mark.parametrize("who,unit,status", [
@@ -74,3 +74,15 @@ def test_leader_ranks_lists_the_units_a_leader_answers_for(week, scheme):
         {"unit_id": d.street_b.pk, "unit": d.street_b.name, "rank": 2, "of": 3, "score": "99.00", "grade": "A",
          "flag": "", "rolling_red_flag": False, "period": WEEK}]
     assert selectors.leader_ranks(d["handler_a"], parse(WEEK)) == []  # no 分包
+
+
+def test_an_indicator_rule_lists_the_cases_of_its_rate(week, scheme):
+    """−5 from 超期待处置率 (2 of 4 due cases overdue): the two overdue cases, c3 and c4."""
+    d, c = week.ledger.d, week.cases
+    api = client_for(d["handler_a"])
+    body = api.get(f"/api/assessment/rankings/units/{d.street_a.pk}?period={WEEK}").json()
+    overdue = next(x for x in body["lines"] if x["code"] == "overdue")
+    assert overdue["value"] == "-5.00"
+    assert [x["id"] for x in api.get(overdue["cases"]).json()["cases"]] == [c["c3"].pk, c["c4"].pk]
+    daily = next(x for x in body["lines"] if x["code"] == "daily")
+    assert "cases" not in daily  # missing days have no cases behind them

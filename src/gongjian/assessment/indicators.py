@@ -173,9 +173,14 @@ def collect(period: Period, rules: list[dict] | None = None, *, today: dt.date |
             unit["rules"].setdefault(r["code"], 0)
 
     if with_cases:
-        for r in case_rules:
-            if not any(unit["rules"][r["code"]] for unit in data.values()):
-                continue
+        # An indicator rule's cases are its rate's numerator (the overdue ones behind 超期待处置率 …).
+        numerators = [{"code": r["code"], "set": scoring.INDICATORS[r["indicator"]][1], "sources": []}
+                      for r in rules or [] if r["type"] == "indicator"]
+        wanted = [(r, lambda u, r=r: u["rules"][r["code"]]) for r in case_rules]
+        wanted += [(r, lambda u, r=r: u["counts"][r["set"]]) for r in numerators]
+        for r, count in wanted:
+            if not any(count(unit) for unit in data.values()):
+                continue  # no case behind this rule anywhere: skip the query
             ids: dict[int, list[int]] = defaultdict(list)
             for unit_id, case_id in Case.objects.filter(rule_q(r, w)).order_by("id").values_list("unit_id", "id"):
                 if (target := up.get(unit_id)) is not None:

@@ -41,8 +41,8 @@ def unit_row(user, ranking: Ranking, unit_id: int) -> dict:
         raise NotFound("该单位不在本期排名中 / the unit is not ranked")
     inputs = ranking.inputs["units"][str(unit_id)]
     definition = ranking.version.definition
-    case_rules = {r["code"] for r in definition["rules"] if r["type"] == "case"}
-    lines = [dict(line, has_cases=line["code"] in case_rules and bool(inputs["cases"].get(line["code"])))
+    listed = {r["code"] for r in definition["rules"] if r["type"] in ("case", "indicator")}
+    lines = [dict(line, has_cases=line["code"] in listed and bool(inputs["cases"].get(line["code"])))
              for line in row["lines"]]
     labels = dict(indicators_labels())
     return {**row, "lines": lines, "base": definition["base"], "counts": inputs["counts"],
