@@ -73,12 +73,15 @@ def trend(user, scheme: Scheme, period: periods.Period, weeks: int = 8) -> tuple
         keys.append(p)
         p = p.previous()
     keys.reverse()
-    series: dict[str, list] = {}
+    series: dict[int, list] = {}
+    names: dict[int, str] = {}
     for i, week in enumerate(keys):
         ranking = ranking_of(user, week, scheme)
         for r in ranking.results:
-            series.setdefault(r["unit"], [None] * len(keys))[i] = float(r["score"])
-    return [k.key for k in keys], series
+            names[r["unit_id"]] = r["unit"]  # keyed by id: two units may share a name
+            series.setdefault(r["unit_id"], [None] * len(keys))[i] = float(r["score"])
+    return [k.key for k in keys], {names[pk]: data for pk, data in series.items()} if len(set(names.values())) \
+        == len(names) else {f"{names[pk]}({pk})": data for pk, data in series.items()}
 
 
 def leader_ranks(user, period: periods.Period | None = None, scheme: str | None = None) -> list[dict]:
