@@ -86,3 +86,14 @@ def test_an_indicator_rule_lists_the_cases_of_its_rate(week, scheme):
     assert [x["id"] for x in api.get(overdue["cases"]).json()["cases"]] == [c["c3"].pk, c["c4"].pk]
     daily = next(x for x in body["lines"] if x["code"] == "daily")
     assert "cases" not in daily  # missing days have no cases behind them
+
+
+def test_trend_over_eight_weeks(week, scheme):
+    """Weeks 15–20 hold no case and no daily figures: 100 − 2 (missing days, cap 2) = 98 for all. W21: street A's
+    c1 was reported by the city on 20 May (−1): 97. W22 as in the ranking."""
+    d = week.ledger.d
+    weeks, series = selectors.trend(d["commander"], scheme.scheme, parse(WEEK))
+    assert weeks == [f"2026-W{n}" for n in range(15, 23)]
+    assert series[d.street_a.name] == [98.0] * 6 + [97.0, 88.5]
+    assert series[d.street_b.name] == [98.0] * 7 + [99.0]
+    assert series[d.bureau.name] == [98.0] * 7 + [99.5]
