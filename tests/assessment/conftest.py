@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from gongjian.assessment import services as assessment_services
-from gongjian.ledger.models import Case, Status
+from gongjian.ledger.models import Case, EscalationLevel, Status
 from gongjian.reporting.models import DailyReport
 from tests.ledger.conftest import Ledger, fixed_today, jpeg, ledger  # noqa: F401  (fixtures)
 
@@ -75,7 +75,8 @@ def week(ledger) -> Week:  # noqa: F811
     c["c2"] = make_case(ledger, a, reported=at(25), deadline=dt.date(2026, 5, 28), status=Status.CLOSED,
                         source="district_inspection", submitted_at=at(29), submitted_on_time=False,
                         closed_at=at(30), closed_on_time=False, rework_count=1)
-    c["c3"] = make_case(ledger, a, reported=at(26), deadline=dt.date(2026, 5, 29), extension_count=1)
+    c["c3"] = make_case(ledger, a, reported=at(26), deadline=dt.date(2026, 5, 29), extension_count=1,
+                        escalation_level=EscalationLevel.LISTED)
     c["c4"] = make_case(ledger, a, reported=at(31, 23), deadline=dt.date(2026, 5, 31), status=Status.SUBMITTED,
                         source="province", submitted_at=at(1, 9, month=6), submitted_on_time=False)
     c["c5"] = make_case(ledger, a, reported=at(26), deadline=dt.date(2026, 6, 3))

@@ -13,7 +13,8 @@ def test_counts_of_a_hand_built_week(week):
     a = data[d.street_a.pk]
     # due: c1 (community's, rolled up), c2, c3, c4; not c5 (due next week), c6 (returned), c7 (rejected)
     assert a["counts"] == {"due": 4, "handled": 2, "handled_on_time": 1, "handled_late": 1, "closed": 2,
-                           "closed_on_time": 1, "reworked": 1, "extended": 1, "overdue_pending": 2}
+                           "closed_on_time": 1, "reworked": 1, "extended": 1, "overdue_pending": 2,
+                           "escalated": 1}
     # found in the week (reported 25–31 May, not rejected): c2 district, c3 city, c4 province (23:00 on
     # the 31st), c5 city, c6 city (returned but found); c1 was reported before the week
     assert a["sources"] == {"district_inspection": 1, "city": 3, "province": 1}

@@ -14,6 +14,7 @@ Which cases a period holds (period = whole calendar days ``start``..``end``, Asi
 * 返工 (``reworked``): the verifier sent it back at least once; 延期 (``extended``): at least one approved extension;
 * 超期未处置 (``overdue_pending``): not handled by the period's end and its deadline already past
   (for the running period, past today);
+* 挂牌督办 (``escalated``): the case has climbed the ladder to 挂牌督办 or beyond (its level now);
 * 发现问题 (``found``): cases reported in the period, by source (not the rejected ones). A problem found by a
   higher-level inspection (市级交办, 省级交办, 暗访 …) counts against the unit it was assigned to.
 
@@ -37,7 +38,7 @@ from django.utils import timezone
 
 from gongjian.assessment import scoring
 from gongjian.assessment.periods import Period
-from gongjian.ledger.models import Case, Status
+from gongjian.ledger.models import Case, EscalationLevel, Status
 from gongjian.org.models import Unit, UnitKind
 
 RANKED_KINDS = (UnitKind.STREET, UnitKind.TOWNSHIP, UnitKind.OFFICE, UnitKind.BUREAU)
@@ -84,6 +85,7 @@ def set_q(name: str, w: Window) -> Q:
         "reworked": Q(rework_count__gt=0),
         "extended": Q(extension_count__gt=0),
         "overdue_pending": ~handled & Q(deadline__lt=w.as_of),
+        "escalated": Q(escalation_level__gte=EscalationLevel.LISTED),
     }[name]
 
 

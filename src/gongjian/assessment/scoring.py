@@ -61,6 +61,7 @@ CASE_SETS: dict[str, str] = {
     "reworked": "返工(虚假整改：报称已整改、核查不合格)",
     "extended": "延期",
     "overdue_pending": "超期未处置",
+    "escalated": "挂牌督办及以上(挂牌督办、约谈、问责)",
 }
 COUNTS = tuple(k for k in CASE_SETS if k != "found")
 RULE_TYPES = ("case", "indicator", "daily_missing")
