@@ -125,7 +125,7 @@ def test_ranking_of_the_hand_built_week(week, scheme):
     assert ranking.inputs["units"][str(d.street_a.pk)]["cases"]["false"] == [week.cases["c2"].pk]
     # every breakdown adds up to its score
     for r in ranking.results:
-        assert services.total_of(r["lines"], SCHEME["base"].__str__()) == Decimal(r["score"])
+        assert services.total_of(r["lines"], str(SCHEME["base"])) == Decimal(r["score"])
 
 
 def test_a_past_week_is_frozen_and_recomputes_the_same(week, scheme):

@@ -41,7 +41,7 @@ def unit_breakdown(request, unit_id: int, period: str = "", scheme: str = ""):
 def rule_cases(request, unit_id: int, code: str, period: str = "", scheme: str = ""):
     r = selectors.ranking_of(request.auth, selectors.parse_period(period), scheme or None)
     rule, cases = selectors.rule_cases(request.auth, r, unit_id, code)
-    return {**_head(r), "rule": rule["code"], "label": rule["label"] if "label" in rule else rule["code"],
+    return {**_head(r), "rule": rule["code"], "label": rule["label"],
             "cases": [{"id": c.pk, "serial": c.serial, "title": c.title, "status": c.status,
                        "status_label": c.get_status_display(), "source": c.source,
                        "deadline": c.deadline.isoformat() if c.deadline else None,
