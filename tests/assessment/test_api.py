@@ -39,7 +39,7 @@ def test_breakdown_down_to_the_cases(week, scheme):
     assert cases[0]["url"] == f"/cases/{c['c6'].pk}/"
     false = api.get(lines["false"]["cases"]).json()["cases"]
     assert [x["serial"] for x in false] == [c["c2"].serial]
-    assert "cases" not in lines["daily"]  # a missing-days rule has no case list
+    assert lines["daily"]["cases"] is None  # a missing-days rule has no case list
 
 
 @pytest.mark.parametrize("who,unit,status", [
@@ -85,7 +85,7 @@ def test_an_indicator_rule_lists_the_cases_of_its_rate(week, scheme):
     assert overdue["value"] == "-5.00"
     assert [x["id"] for x in api.get(overdue["cases"]).json()["cases"]] == [c["c3"].pk, c["c4"].pk]
     daily = next(x for x in body["lines"] if x["code"] == "daily")
-    assert "cases" not in daily  # missing days have no cases behind them
+    assert daily["cases"] is None and daily["has_cases"] is False  # no cases behind missing days
 
 
 def test_trend_over_eight_weeks(week, scheme):

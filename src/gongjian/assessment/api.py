@@ -6,6 +6,7 @@ from django.urls import reverse
 from ninja import Router
 
 from gongjian.assessment import selectors
+from gongjian.assessment.schemas import BreakdownOut, RankingOut, RuleCasesOut
 
 router = Router(tags=["考核排名 / assessment"])
 
@@ -16,14 +17,14 @@ def _head(ranking) -> dict:
             "version": ranking.version.number, "frozen": ranking.pk is not None}
 
 
-@router.get("/rankings", summary="某考核期的排名(period：2026-W47、2026-11 或 2026-11-02..2026-11-15；默认上一周)")
+@router.get("/rankings", response=RankingOut, summary="某考核期的排名(period：2026-W47、2026-11 或 2026-11-02..2026-11-15；默认上一周)")
 def ranking(request, period: str = "", scheme: str = ""):
     r = selectors.ranking_of(request.auth, selectors.parse_period(period), scheme or None)
     rows = [{k: v for k, v in row.items() if k != "lines"} for row in r.results]
     return {**_head(r), "rows": rows}
 
 
-@router.get("/rankings/units/{unit_id}", summary="一个单位的得分构成(按规则，可追溯到案件)")
+@router.get("/rankings/units/{unit_id}", response=BreakdownOut, summary="一个单位的得分构成(按规则，可追溯到案件)")
 def unit_breakdown(request, unit_id: int, period: str = "", scheme: str = ""):
     p = selectors.parse_period(period)
     r = selectors.ranking_of(request.auth, p, scheme or None)
@@ -36,7 +37,7 @@ def unit_breakdown(request, unit_id: int, period: str = "", scheme: str = ""):
     return {**_head(r), **row}
 
 
-@router.get("/rankings/units/{unit_id}/rules/{code}/cases", url_name="assessment_rule_cases",
+@router.get("/rankings/units/{unit_id}/rules/{code}/cases", response=RuleCasesOut, url_name="assessment_rule_cases",
             summary="某单位某条规则涉及的案件(排名时存档的案件，本人范围内)")
 def rule_cases(request, unit_id: int, code: str, period: str = "", scheme: str = ""):
     r = selectors.ranking_of(request.auth, selectors.parse_period(period), scheme or None)
