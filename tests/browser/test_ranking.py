@@ -44,6 +44,11 @@ def test_ranking_fits_a_phone(week, scheme, phone, login, shot):  # noqa: F811
     phone.locator("#rank-trend canvas").first.wait_for()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     shot(phone, "ranking-phone")
+    phone.goto(f"/ranking/units/{week.ledger.d.street_a.pk}/?period={WEEK}&rule=higher")
+    assert phone.locator("#cases li").count() == 4
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    shot(phone, "ranking-unit")
+    phone.goto(f"/ranking/?period={WEEK}")
     phone.get_by_label("考核期").fill("2026-W99")
     phone.get_by_role("button", name="查看").click()
     assert phone.locator("#rank-period-error").inner_text().startswith("2026 年只有 53 周")
