@@ -102,8 +102,11 @@ def cmd_init(args) -> int:
 
         loaded = demo.load(log=_say)
         loaded = ledger_demo.load(log=_say) or loaded
+        from gongjian.assessment import demo as assessment_demo
         from gongjian.reporting import demo as reporting_demo
+
         loaded = reporting_demo.load(log=_say) or loaded
+        loaded = assessment_demo.load(log=_say) or loaded
         if loaded:
             _say("已载入演示区：山阳区 / demo district loaded")
         else:
@@ -507,6 +510,10 @@ def build_parser() -> argparse.ArgumentParser:
     from gongjian.reporting.commands import add_commands as add_docs_commands
 
     add_docs_commands(sub)
+
+    from gongjian.assessment.commands import add_commands as add_rank_commands
+
+    add_rank_commands(sub)
 
     p = sub.add_parser("escalate", help="超期督办扫描 / run the escalation scan",
                        description="按各专项行动的督办规则，把超期案件升级为预警、挂牌督办、约谈、问责；每级只记一次，"

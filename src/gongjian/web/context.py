@@ -18,6 +18,7 @@ def site(request):
         nav = [("home", _("工作台")), ("ledger:list", _("台账")), ("ledger:report", _("上报")),
                ("ledger:map", _("挂图作战")), ("org:units", _("组织机构")), ("org:grids", _("网格"))]
         nav += [("reporting:daily", _("每日报送")), ("reporting:documents", _("公文")), ("inspection:list", _("督查"))]
+        nav.append(("assessment:ranking", _("考核排名")))
         if can_read_audit(user):
             nav.append(("audit", _("审计日志")))
         nav.append(("tokens", _("API 令牌")))
