@@ -97,3 +97,12 @@ def test_trend_over_eight_weeks(week, scheme):
     assert series[d.street_a.name] == [98.0] * 6 + [97.0, 88.5]
     assert series[d.street_b.name] == [98.0] * 7 + [99.0]
     assert series[d.bureau.name] == [98.0] * 7 + [99.5]
+
+
+def test_a_leader_sees_the_ranks_of_their_units_on_the_dashboard(week, scheme):
+    d = week.ledger.d
+    html = client_for(d["bureau_leader"]).get("/").content.decode()
+    section = html.split("分包单位考核排名")[1].split("</section>")[0]
+    assert WEEK in section and d.street_b.name in section and "2 / 3" in section
+    assert d.street_a.name not in section  # not a unit this leader answers for
+    assert "分包单位考核排名" not in client_for(d["handler_a"]).get("/").content.decode()

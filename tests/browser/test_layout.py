@@ -31,6 +31,7 @@ CANDIDATES = [
     ("reporting:documents", None, "t_commander"),
     ("inspection:list", None, "t_inspector"),
     ("inspection:new", None, "t_inspector"),
+    ("assessment:ranking", None, "t_commander"),
 ]
 
 

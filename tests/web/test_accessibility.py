@@ -43,6 +43,7 @@ CANDIDATES = [
     ("reporting:documents", None, "commander"),
     ("inspection:list", None, "inspector"),
     ("inspection:new", None, "inspector"),
+    ("assessment:ranking", None, "commander"),
 ]
 
 

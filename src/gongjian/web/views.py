@@ -34,6 +34,10 @@ def home(request):
                 error = f"专项行动参数“{raw[:20]}”无效，已显示全部专项行动"
         context = dashboard.dashboard_context(user, ledger_services.today(), campaign)
         context.update(campaigns=campaigns, campaign_error=error, **_me(user))
+        from gongjian.assessment.selectors import leader_ranks
+
+        # A leader sees the last week's ranks of their 分包 units (nothing for everyone else).
+        context["leader_ranks"] = leader_ranks(user)
         return render(request, "web/pages/dashboard.html", context)
     context = {
         **_me(user),
