@@ -39,7 +39,7 @@ def night_report(day: dt.date, issue: int) -> OfficialDocument:
         if findings:
             rows = [[n, f.case.serial, f.case.title[:28], f.place or f.case.address or "—",
                      f.case.unit.name if f.case.unit else "待交办"] for n, f in enumerate(findings, 1)]
-            body.append(Table(["序号", "编号", "问题", "点位", "责任单位"], rows, widths_mm=(12, 46, 46, 30, 22)))
+            body.append(Table(["序号", "编号", "问题", "点位", "责任单位"], rows, widths_mm=(15, 45, 44, 30, 22)))
         else:
             body.append("未发现问题。")
         body.append(Heading("三、工作要求", 1))
@@ -61,5 +61,7 @@ def write_night_report(*, day: dt.date, out_dir: str | Path, actor=None, pdf: bo
         path = out / f"{day:%Y%m%d}-夜查日报.docx"
         gbt9704.write_docx(document, path)
         copy = gbt9704.pdf_copy(path, out) if pdf else None
-        return docs._store(DocumentKind.NIGHT, day, document.number, document.title, path, copy, actor,
-                           time.perf_counter() - t)
+        doc = docs._store(DocumentKind.NIGHT, day, document.number, document.title, path, copy, actor,
+                          time.perf_counter() - t)
+    doc.out_files = [p for p in (path, copy) if p is not None]  # where they were written (not the stored copy)
+    return doc

@@ -76,9 +76,8 @@ def cmd_docs_night(args) -> int:
 
     day = day or ledger_services.today() - dt.timedelta(days=1)
     doc = write_night_report(day=day, out_dir=args.out, pdf=not args.no_pdf)
-    _say(str(doc.file.path))
-    if doc.pdf:
-        _say(str(doc.pdf.path))
+    for path in doc.out_files:
+        _say(str(path))
     return 0
 
 
@@ -108,9 +107,8 @@ def cmd_docs_notice(args) -> int:
         if not cases:
             return _fail(f"“{unit.name}”没有未整改的问题 / no open cases", EXIT_FAILED)
     doc = write_notice(cases=cases, unit=unit, out_dir=args.out, pdf=not args.no_pdf)
-    _say(str(doc.file.path))
-    if doc.pdf:
-        _say(str(doc.pdf.path))
+    for path in doc.out_files:
+        _say(str(path))
     return 0
 
 

@@ -359,7 +359,7 @@ def _notice_body(cases: list[Case], on: dt.date) -> list:
         body.append(f"截至{gbt9704.format_date(on)}，你单位尚有以下{len(cases)}个问题未整改到位：")
         rows = [[i, c.serial, c.title[:30], gbt9704.format_date(c.deadline) if c.deadline else "—"]
                 for i, c in enumerate(cases, 1)]
-        body.append(Table(["序号", "编号", "问题", "整改期限"], rows, widths_mm=(12, 52, 62, 30)))
+        body.append(Table(["序号", "编号", "问题", "整改期限"], rows, widths_mm=(15, 50, 61, 30)))
         body.append(Heading("一、整改要求", 1))
         body.append("请你单位按期限逐项整改到位，并通过平台上传整改后照片，提交核查销号。")
     body.append(Heading("二、有关事项", 1))
@@ -387,7 +387,8 @@ def write_notice(*, cases: list[Case], unit: Unit, out_dir: str | Path, actor=No
                                     printed_by=f"{organ}办公室", printed_on=on)
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        path = out / f"{on:%Y%m%d}-整改通知书-{number}.docx"
+        safe_number = number.replace("〔", "-").replace("〕", "-")  # 山阳督办-2026-15号: no brackets in file names
+        path = out / f"{on:%Y%m%d}-整改通知书-{safe_number}.docx"
         gbt9704.write_docx(document, path)
         copy = gbt9704.pdf_copy(path, out) if pdf else None
         doc = Document(kind=DocumentKind.NOTICE, date=on, unit=unit)  # every notice is its own document
@@ -400,4 +401,5 @@ def write_notice(*, cases: list[Case], unit: Unit, out_dir: str | Path, actor=No
         doc.save()
         audit.record(actor=actor, action="document.notice", obj=doc,
                      after={"number": number, "unit": unit.pk, "cases": [c.pk for c in cases]})
+    doc.out_files = [p for p in (path, copy) if p is not None]  # where they were written (not the stored copy)
     return doc
