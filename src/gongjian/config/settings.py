@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "gongjian.ledger",
     "gongjian.reporting",
     "gongjian.inspection",
+    "gongjian.air",
     "gongjian.web",
 ]
 
