@@ -195,3 +195,158 @@ def add_commands(sub) -> None:
     p.add_argument("--out", metavar="OUT", help="结果 CSV / output CSV")
     p.add_argument("values", nargs="*", metavar="KEY=VALUE")
     p.set_defaults(func=cmd_aqi)
+
+    add_station_commands(sub)
+
+
+# ----------------------------------------------------------------- stations and readings
+
+KIND_WORDS = ("dust", "township", "national", "provincial", "enterprise")
+
+
+def _setup() -> int | None:
+    """Django up and the database migrated; an exit code when not (the caller returns it)."""
+    from gongjian.cli import _check_ready, _setup_django
+
+    _setup_django()
+    try:
+        _check_ready()
+    except Exception as exc:  # gongjian.cli.CliError (a different class under python -m)
+        return _fail(str(exc), getattr(exc, "code", EXIT_FAILED))
+    return None
+
+
+def _unit(text: str | None):
+    from gongjian.org.models import Unit
+
+    if not text:
+        unit = Unit.objects.filter(parent__isnull=True).order_by("pk").first()
+        if unit is None:
+            raise ValueError("还没有任何单位：请先初始化组织机构 / no units yet")
+        return unit
+    text = text.strip()
+    found = Unit.objects.filter(pk=int(text)).first() if text.isdigit() else None
+    found = found or Unit.objects.filter(name=text).first() or Unit.objects.filter(short_name=text).first()
+    if found is None:
+        raise ValueError(f"没有单位“{text}” / no such unit")
+    return found
+
+
+def cmd_stations_add(args) -> int:
+    if (rc := _setup()) is not None:
+        return rc
+    from gongjian.air import services
+    from gongjian.core.errors import DomainError
+
+    try:
+        unit = _unit(args.unit)
+    except ValueError as exc:
+        return _fail(str(exc))
+    if (args.lng is None) != (args.lat is None):
+        return _fail("--lng 和 --lat 要一起给 / give both --lng and --lat")
+    try:
+        station = services.station_create(actor=None, mn=args.mn, password=args.password, name=args.name,
+                                          kind=args.kind, unit=unit, code=args.code, lng=args.lng, lat=args.lat,
+                                          pollutants=args.pollutants.split(",") if args.pollutants else None)
+    except DomainError as exc:
+        return _fail(exc.message, EXIT_FAILED if exc.status == 409 else EXIT_USAGE)
+    _say(f"已登记站点 {station.code} {station.name}（{station.get_kind_display()}，MN {station.mn}，"
+         f"责任单位 {station.unit.name}） / station added")
+    return 0
+
+
+def cmd_stations_list(args) -> int:
+    if (rc := _setup()) is not None:
+        return rc
+    from gongjian.air.models import Station
+
+    rows = Station.objects.select_related("unit").order_by("kind", "code")
+    if args.json:
+        _say(json.dumps([{"code": s.code, "name": s.name, "kind": s.kind, "mn": s.mn, "unit": s.unit.name,
+                          "lng": s.lng, "lat": s.lat, "pollutants": s.pollutants, "active": s.is_active}
+                         for s in rows], ensure_ascii=False))
+        return 0
+    if not rows:
+        _say("还没有监测站点 / no stations")
+        return 0
+    for s in rows:
+        _say(f"{s.code}\t{s.get_kind_display()}\t{s.mn}\t{s.name}\t{s.unit.name}\t{','.join(s.pollutants)}")
+    return 0
+
+
+def cmd_readings_import(args) -> int:
+    if (rc := _setup()) is not None:
+        return rc
+    from gongjian.air import services
+    from gongjian.air.models import Station
+    from gongjian.core.errors import DomainError
+
+    station = Station.objects.filter(code=args.station).first() or Station.objects.filter(mn=args.station).first()
+    if station is None:
+        return _fail(f"没有站点“{args.station}”（按站点编码或 MN 查找） / no such station")
+    path = Path(args.file)
+    if not path.is_file():
+        return _fail(f"找不到文件 {path} / no such file")
+    try:
+        result = services.readings_import(actor=None, station=station, path=path, minute=args.minute)
+    except DomainError as exc:
+        print(f"错误 / error: {exc.message}", file=sys.stderr)
+        for line in exc.details or []:
+            print(f"  {line}", file=sys.stderr)
+        return EXIT_FAILED
+    _say(f"导入 {result['rows']} 行：新增 {result['created']}，更新 {result['updated']}；"
+         f"项目 {'、'.join(result['pollutants'])} / imported")
+    if result["ignored_columns"]:
+        _say(f"未导入的列 / ignored columns: {'、'.join(result['ignored_columns'])}")
+    for serial in result["cases"]:
+        _say(f"超标预警，已生成案件 {serial} / case opened")
+    return 0
+
+
+def cmd_air_scan(args) -> int:
+    if (rc := _setup()) is not None:
+        return rc
+    from gongjian.air import services
+
+    cases = services.exceedance_scan(actor=None)
+    for c in cases:
+        _say(f"{c.serial} {c.title}")
+    _say(f"新生成超标预警案件 {len(cases)} 件 / cases opened")
+    return 0
+
+
+def add_station_commands(sub) -> None:
+    p = sub.add_parser("stations", help="空气监测站点 / air monitoring stations",
+                       description="登记和查看空气监测站点。 / Register and list monitoring stations.")
+    ss = p.add_subparsers(dest="stations_cmd")
+    pa = ss.add_parser("add", help="登记站点 / add a station",
+                       description="设备密码按 HJ 212 协议需要原样保存，用于核对设备上传的 PW。 / The device "
+                                   "password is stored as given: HJ 212 sends it in clear and the platform compares it.")
+    pa.add_argument("--mn", required=True, help="设备编号 MN / device id")
+    pa.add_argument("--password", required=True, help="设备密码 PW / device password")
+    pa.add_argument("--name", required=True, help="站点名称 / name")
+    pa.add_argument("--kind", required=True, choices=KIND_WORDS,
+                    help="dust 工地扬尘, township 乡镇站, national 国控, provincial 省控, enterprise 企业")
+    pa.add_argument("--unit", help="责任单位(名称或编号)，默认区级单位 / owning unit (name or id)")
+    pa.add_argument("--code", help="站点编码，默认同 MN / station code (default: the MN)")
+    pa.add_argument("--lng", type=float, help="经度 / longitude")
+    pa.add_argument("--lat", type=float, help="纬度 / latitude")
+    pa.add_argument("--pollutants", help="监测项目，逗号分隔，如 PM2.5,PM10 / pollutants measured")
+    pa.set_defaults(func=cmd_stations_add)
+    pl = ss.add_parser("list", help="列出站点 / list stations")
+    pl.add_argument("--json", action="store_true", help="输出 JSON / print JSON")
+    pl.set_defaults(func=cmd_stations_list)
+    p.set_defaults(func=lambda a, p=p: (p.print_help(), EXIT_USAGE)[1])
+
+    p = sub.add_parser("air", help="空气质量数据：导入、超标扫描 / air readings: import, exceedance scan",
+                       description="导入站点软件导出的 CSV/xlsx（时间列 + 如 PM2.5(μg/m³) 的污染物列），"
+                                   "按站点、时间、污染物去重；或按超标规则扫描。 / Import station exports; scan rules.")
+    asub = p.add_subparsers(dest="air_cmd")
+    pi = asub.add_parser("import", help="导入监测数据 / import readings")
+    pi.add_argument("--station", required=True, help="站点编码或 MN / station code or MN")
+    pi.add_argument("--minute", action="store_true", help="分钟数据(默认小时数据) / minute data")
+    pi.add_argument("file")
+    pi.set_defaults(func=cmd_readings_import)
+    pscan = asub.add_parser("scan", help="按超标规则扫描并生成监测预警案件 / open cases for exceedances")
+    pscan.set_defaults(func=cmd_air_scan)
+    p.set_defaults(func=lambda a, p=p: (p.print_help(), EXIT_USAGE)[1])
