@@ -33,19 +33,16 @@
       lower = l[0];
       return band;
     });
-    var pieces = [];
-    lower = -1;
-    st.levels.forEach(function (l) { pieces.push({ gt: lower, lte: l[0], color: l[2], label: l[1] }); lower = l[0]; });
     var maxAqi = Math.max.apply(null, st.aqi.filter(function (v) { return v !== null; }).concat([100]));
     mount("aqi-chart", {
       grid: { left: 8, right: 16, top: 24, bottom: 48, containLabel: true },
       tooltip: { trigger: "axis" },
       dataZoom: [{ type: "inside" }, { type: "slider", height: 18, bottom: 8 }],
-      visualMap: { show: false, dimension: 1, pieces: pieces, seriesIndex: 0 },
       xAxis: { type: "category", data: st.times },
       yAxis: { type: "value", name: "AQI", max: Math.min(500, Math.ceil(maxAqi / 50) * 50 + 50) },
-      series: [{ type: "line", name: "AQI", data: st.aqi, showSymbol: false, connectNulls: false, lineStyle: { width: 2.5 },
-                 markArea: { silent: true, label: { show: true, position: "insideRight", color: "#555" }, data: bands } }]
+      series: [{ type: "line", name: "AQI", data: st.aqi, showSymbol: false, connectNulls: false,
+                 itemStyle: { color: "#1f2d3d" }, lineStyle: { width: 2, color: "#1f2d3d" },
+                 markArea: { silent: true, label: { show: true, position: "insideTopRight", color: "#555" }, data: bands } }]
     });
     mount("conc-chart", {
       grid: { left: 8, right: 16, top: 40, bottom: 48, containLabel: true },
