@@ -27,19 +27,22 @@
 
   var st = data("station-data");
   if (st) {
-    var lower = 0;
-    var bands = st.levels.map(function (l) {
-      var band = [{ yAxis: lower, itemStyle: { color: l[2], opacity: 0.18 }, name: l[1] }, { yAxis: l[0] }];
-      lower = l[0];
-      return band;
-    });
     var maxAqi = Math.max.apply(null, st.aqi.filter(function (v) { return v !== null; }).concat([100]));
+    var top = Math.min(500, Math.ceil(maxAqi / 50) * 50 + 50);
+    var lower = 0;
+    var bands = [];
+    st.levels.forEach(function (l) {
+      if (lower < top) {
+        bands.push([{ yAxis: lower, itemStyle: { color: l[2], opacity: 0.18 }, name: l[1] }, { yAxis: Math.min(l[0], top) }]);
+      }
+      lower = l[0];
+    });
     mount("aqi-chart", {
       grid: { left: 8, right: 16, top: 24, bottom: 48, containLabel: true },
       tooltip: { trigger: "axis" },
       dataZoom: [{ type: "inside" }, { type: "slider", height: 18, bottom: 8 }],
       xAxis: { type: "category", data: st.times },
-      yAxis: { type: "value", name: "AQI", max: Math.min(500, Math.ceil(maxAqi / 50) * 50 + 50) },
+      yAxis: { type: "value", name: "AQI", max: top },
       series: [{ type: "line", name: "AQI", data: st.aqi, showSymbol: false, connectNulls: false,
                  itemStyle: { color: "#1f2d3d" }, lineStyle: { width: 2, color: "#1f2d3d" },
                  markArea: { silent: true, label: { show: true, position: "insideTopRight", color: "#555" }, data: bands } }]
