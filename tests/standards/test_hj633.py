@@ -320,3 +320,22 @@ def test_cli_csv_with_a_bad_cell_writes_nothing(tmp_path, capsys):
     assert main(["aqi", "--csv", str(src), "--out", str(out)]) == 2
     assert not out.exists()
     assert "第 3 行" in capsys.readouterr().err
+
+
+def test_2026_rows_equal_an_exact_reference_with_gbt8170_rounding_first():
+    from decimal import ROUND_HALF_EVEN, Decimal
+
+    rng = random.Random(2026)
+    for key, bps in T2026.items():
+        step = Decimal("0.1") if key.startswith("CO") else Decimal(1)
+        values = [round(rng.uniform(0, bps[-1] * 1.05), rng.choice((0, 1, 2))) for _ in range(400)]
+        values += [b + d for b in bps for d in (0, 0.5, -0.5, 0.05, 0.15, 0.25)] if key.startswith("CO") else \
+            [b + d for b in bps for d in (0, 0.5, 1.5, -0.5)]
+        values = [v for v in values if v >= 0]
+        t = compute_table({key: values}, standard=HJ633_2026)
+        for v, got in zip(values, t.iaqi[key], strict=True):
+            c = Decimal(str(v)).quantize(step, rounding=ROUND_HALF_EVEN)
+            ref = _reference_iaqi(T2026, key, Fraction(c))
+            if ref is None:
+                ref = {"SO2_1h": 200, "O3_8h": 300}.get(key, 500)
+            assert got == ref, (key, v)
