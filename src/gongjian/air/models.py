@@ -1,11 +1,13 @@
 """Air quality: monitoring stations, their readings, and the exceedance rules that open cases.
 
-Storage of readings (measured, see benchmarks/air_storage.py and docs in README): one row per station and
-hour with one nullable column per pollutant ("wide"), not one row per station, hour and pollutant
-("long"). A year of hourly data from 1,000 stations is 8.76 million wide rows against 52.6 million long
-rows; the wide table is about a fifth of the long one's size with its index, loads several times faster
-and is read by one index range scan per station. Deduplication on (station, time, pollutant) is the
-unique (station, time) key plus "a later import fills or replaces that pollutant's column".
+Storage of readings, chosen by measurement (benchmarks/air_storage.py): one row per station and hour
+with one nullable column per pollutant ("wide"), not one row per station, hour and pollutant ("long").
+A year of hourly data from 1,000 stations is 8.76 million wide rows against 52.6 million long rows.
+Measured on PostgreSQL with 50 stations × 8,760 hours and scaled to 1,000: wide 163 B per station-hour
+with its unique index (1.3 GiB), long 837 B (6.8 GiB, 5.1×); COPY load 4.7× slower for long; reading
+one station-month 1.0 ms against 5.1 ms. SQLite: 135 B against 546 B, month read 0.8 ms against 9.1 ms.
+Deduplication on (station, time, pollutant) is the unique (station, time) key plus "a later import fills
+or replaces that pollutant's column, the others are kept" (services.readings_store).
 
 Concentrations are stored in the units of HJ 633: µg/m³, CO in mg/m³. A device that sends another unit
 (PM2.5 in ng/m³, as HJ 212's default, or CO in µg/m³) has it recorded per pollutant on the station, and
