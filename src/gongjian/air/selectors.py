@@ -33,14 +33,19 @@ def hourly_grid(station_ids, start: dt.datetime, hours: int) -> dict[int, np.nda
     end = start + hours * HOUR
     rows = (HourlyReading.objects.filter(station_id__in=list(station_ids), time__gte=start, time__lt=end)
             .values_list("station_id", "time", *POLLUTANT_FIELDS, "flags"))
-    for row in rows.iterator(chunk_size=5000):
-        sid, moment, flags = row[0], row[1], row[-1]
-        i = int((moment - start) // HOUR)
-        arr = out[sid][i]
-        for j in range(len(POLLUTANT_FIELDS)):
-            v = row[2 + j]
-            if v is not None and flags[j] == VALID_FLAG:
-                arr[j] = v
+    rows = list(rows)
+    if not rows:
+        return out
+    t0 = start.timestamp()
+    sid = np.array([r[0] for r in rows])
+    hour = ((np.array([r[1].timestamp() for r in rows]) - t0) // 3600).astype(np.intp)
+    values = np.array([r[2:8] for r in rows], dtype=np.float64)  # None → NaN
+    flags = "".join((r[8] or "").ljust(6, "-")[:6] for r in rows).encode("ascii", "replace")
+    valid = np.frombuffer(flags, dtype="S1").reshape(-1, 6) == VALID_FLAG.encode()
+    values[~valid] = np.nan
+    for station_id, arr in out.items():
+        mine = sid == station_id
+        arr[hour[mine]] = values[mine]
     return out
 
 
