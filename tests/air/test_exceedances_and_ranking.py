@@ -129,3 +129,24 @@ def test_daily_aqi_and_hourly_series(townships):
     h = selectors.hourly_series(b, at(dt.date(2026, 6, 2)), 3)
     # 2026 hourly: O3 1h 192 → 50 + 50·32/40 = 90; PM2.5 21 → 30: AQI 90
     assert list(h.aqi.aqi) == [90, 90, 90]
+
+
+def test_cli_rules_import_and_scan(tmp_path, dust_station, ledger, capsys):
+    from gongjian.cli import main
+
+    assert main(["air", "rules", "add", "--kind", "dust", "--pollutant", "PM10", "--threshold", "150",
+                 "--campaign", ledger.campaign.name, "--category", "扬尘"]) == 0
+    assert main(["air", "rules", "add", "--kind", "dust", "--pollutant", "PM10", "--threshold", "150",
+                 "--campaign", "无此行动", "--category", "扬尘"]) == 2
+    p = tmp_path / "e.csv"
+    p.write_text("时间,PM10(μg/m³)\n2026-05-20 01:00,180\n2026-05-20 02:00,181\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["air", "import", "--station", dust_station.mn, str(p)]) == 0
+    out = capsys.readouterr().out
+    assert "新增 2" in out and "已生成案件" in out
+    assert main(["air", "scan", "--all"]) == 0
+    assert "新生成超标预警案件 0 件" in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("PM10\n180\n", encoding="utf-8")
+    assert main(["air", "import", "--station", dust_station.mn, str(bad)]) == 1
+    assert "缺少时间列" in capsys.readouterr().err

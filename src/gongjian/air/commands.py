@@ -306,12 +306,56 @@ def cmd_readings_import(args) -> int:
 def cmd_air_scan(args) -> int:
     if (rc := _setup()) is not None:
         return rc
+    from django.utils import timezone
+
     from gongjian.air import services
 
-    cases = services.exceedance_scan(actor=None)
+    if args.hours is not None and args.hours <= 0:
+        return _fail("--hours 应为正整数 / --hours must be positive")
+    since = None if args.all else timezone.now() - dt.timedelta(hours=args.hours or 72)
+    cases = services.exceedance_scan(actor=None, since=since)
     for c in cases:
         _say(f"{c.serial} {c.title}")
     _say(f"新生成超标预警案件 {len(cases)} 件 / cases opened")
+    return 0
+
+
+def cmd_rules_add(args) -> int:
+    if (rc := _setup()) is not None:
+        return rc
+    from gongjian.air import services
+    from gongjian.core.errors import DomainError
+    from gongjian.ledger.models import Campaign
+
+    campaign = Campaign.objects.filter(name=args.campaign).first()
+    if campaign is None:
+        names = "、".join(Campaign.objects.values_list("name", flat=True)[:20]) or "(还没有专项行动)"
+        return _fail(f"没有专项行动“{args.campaign}”；现有：{names} / no such campaign")
+    category = campaign.categories.filter(name=args.category).first()
+    if category is None:
+        names = "、".join(campaign.categories.values_list("name", flat=True))
+        return _fail(f"专项行动中没有类别“{args.category}”；现有：{names} / no such category")
+    try:
+        rule = services.rule_create(actor=None, name=args.name or "", station_kind=args.kind,
+                                    pollutant=args.pollutant, threshold=args.threshold, hours=args.hours,
+                                    campaign=campaign, category=category)
+    except DomainError as exc:
+        return _fail(exc.message)
+    _say(f"已添加超标规则 {rule.pk}：{rule.name} / rule added")
+    return 0
+
+
+def cmd_rules_list(args) -> int:
+    if (rc := _setup()) is not None:
+        return rc
+    from gongjian.air.models import ExceedanceRule
+
+    rules = ExceedanceRule.objects.select_related("campaign", "category").order_by("pk")
+    if not rules:
+        _say("还没有超标规则 / no rules")
+    for r in rules:
+        _say(f"{r.pk}\t{r.get_station_kind_display()}\t{r.pollutant} > {r.threshold:g} 连续 {r.hours} 小时\t"
+             f"{r.campaign.name}/{r.category.name}\t{'启用' if r.is_active else '停用'}\t{r.name}")
     return 0
 
 
@@ -348,5 +392,23 @@ def add_station_commands(sub) -> None:
     pi.add_argument("file")
     pi.set_defaults(func=cmd_readings_import)
     pscan = asub.add_parser("scan", help="按超标规则扫描并生成监测预警案件 / open cases for exceedances")
+    pscan.add_argument("--hours", type=int, help="扫描最近多少小时，默认 72 / look back this many hours (72)")
+    pscan.add_argument("--all", action="store_true", help="扫描全部历史数据 / scan all readings")
     pscan.set_defaults(func=cmd_air_scan)
+    prules = asub.add_parser("rules", help="超标规则 / exceedance rules")
+    rsub = prules.add_subparsers(dest="rules_cmd")
+    pra = rsub.add_parser("add", help="添加规则 / add a rule",
+                          description="某类站点的某项污染物小时值连续 N 小时高于阈值时，为站点责任单位生成监测预警案件。 / "
+                                      "Open a 监测预警 case when a pollutant stays above a threshold for N hours.")
+    pra.add_argument("--kind", required=True, choices=KIND_WORDS, help="站点类型 / station kind")
+    pra.add_argument("--pollutant", required=True, choices=["PM2.5", "PM10", "SO2", "NO2", "CO", "O3"])
+    pra.add_argument("--threshold", required=True, type=float, help="阈值 µg/m³(CO 为 mg/m³) / threshold")
+    pra.add_argument("--hours", type=int, default=2, help="连续小时数，默认 2 / consecutive hours (2)")
+    pra.add_argument("--campaign", required=True, help="案件所属专项行动 / campaign of the cases")
+    pra.add_argument("--category", required=True, help="案件类别 / category of the cases")
+    pra.add_argument("--name", help="规则名称 / name")
+    pra.set_defaults(func=cmd_rules_add)
+    prl = rsub.add_parser("list", help="列出规则 / list rules")
+    prl.set_defaults(func=cmd_rules_list)
+    prules.set_defaults(func=lambda a, p=prules: (p.print_help(), EXIT_USAGE)[1])
     p.set_defaults(func=lambda a, p=p: (p.print_help(), EXIT_USAGE)[1])
