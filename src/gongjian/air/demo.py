@@ -1,4 +1,5 @@
-"""The demo district's monitoring stations and a year of hourly readings (generated, seeded).
+"""The demo district's monitoring stations and 430 days of hourly readings (generated, seeded): a year,
+plus the same month a year earlier, so year-on-year ranking has a base.
 
 One township station per street office, a national control station, two site dust monitors and an
 enterprise monitor. Readings follow a plausible pattern: particulate matter high in winter and at night,
@@ -81,7 +82,7 @@ def _bulk(station: Station, start: dt.datetime, values: np.ndarray, measured: li
 
 
 @transaction.atomic
-def load(log=print, days: int = 365) -> bool:
+def load(log=print, days: int = 430) -> bool:
     if is_loaded():
         return False
     from gongjian.ledger import demo as ledger_demo
