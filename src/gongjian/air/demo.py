@@ -52,18 +52,18 @@ def _pattern(hours: np.ndarray, start: dt.datetime, rng: np.random.Generator, le
     winter = 0.5 + 0.5 * np.cos(2 * np.pi * (doy - 15) / 365.25)  # 1 in mid-January, 0 in mid-July
     summer = 1 - winter
     days = len(hours) // 24 + 2
-    weather = np.repeat(np.exp(rng.normal(0, 0.35, days)), 24)[: len(hours)]  # day-to-day swings
+    weather = np.repeat(np.exp(rng.normal(-0.05, 0.45, days)), 24)[: len(hours)]  # day-to-day swings
     weather = np.convolve(weather, np.ones(12) / 12, mode="same")
     night = 0.5 + 0.5 * np.cos(2 * np.pi * (hod - 2) / 24)
     rush = np.exp(-((hod - 8) ** 2) / 4) + np.exp(-((hod - 19) ** 2) / 5)
     afternoon = np.clip(np.sin(np.pi * (hod - 8) / 12), 0, None)
     noise = np.exp(rng.normal(0, 0.12, (len(hours), 6)))
-    pm25 = (24 + 50 * winter) * (0.8 + 0.4 * night) * weather * level
-    pm10 = pm25 * (1.6 + 0.3 * summer) + 8
+    pm25 = (18 + 52 * winter) * (0.8 + 0.4 * night) * weather * level
+    pm10 = pm25 * (1.35 + 0.25 * summer) + 5
     so2 = (6 + 14 * winter) * (0.9 + 0.2 * rush) * level
     no2 = (22 + 18 * winter) * (0.75 + 0.6 * rush) * level
     co = (0.5 + 0.9 * winter) * (0.85 + 0.3 * night) * weather ** 0.5
-    o3 = (35 + 110 * summer * afternoon + 25 * afternoon) / weather ** 0.3
+    o3 = (24 + 80 * summer * afternoon + 15 * afternoon) / weather ** 0.3
     out = np.stack([pm25, pm10, so2, no2, co, o3], axis=1) * noise
     out[:, :4] = np.round(out[:, :4])
     out[:, 4] = np.round(out[:, 4], 1)
