@@ -55,7 +55,8 @@ def test_air_pages_fit_a_360px_phone(stations, phone, login, shot):
     _a, b = stations
     login(phone, "t_commander")
     for url, name in (("/air/?period=2026-06", "air-ranking"), (f"/air/stations/{b.pk}/?end=2026-06-30", "air-station"),
-                      (f"/air/stations/{b.pk}/calendar/?year=2026", "air-calendar")):
+                      (f"/air/stations/{b.pk}/calendar/?year=2026", "air-calendar"),
+                      (f"/air/stations/{b.pk}/import/", "air-import")):
         phone.goto(url)
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"{url} is {width}px wide"

@@ -48,9 +48,9 @@
                  markArea: { silent: true, label: { show: true, position: "insideTopRight", color: "#555" }, data: bands } }]
     });
     mount("conc-chart", {
-      grid: { left: 8, right: 16, top: 40, bottom: 48, containLabel: true },
+      grid: { left: 8, right: 16, top: 56, bottom: 48, containLabel: true },
       tooltip: { trigger: "axis" },
-      legend: { top: 0 },
+      legend: { top: 0, type: "scroll" },
       dataZoom: [{ type: "inside" }, { type: "slider", height: 18, bottom: 8 }],
       xAxis: { type: "category", data: st.times },
       yAxis: [{ type: "value", name: "µg/m³" }, { type: "value", name: "CO mg/m³", splitLine: { show: false } }],
