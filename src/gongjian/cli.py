@@ -102,6 +102,11 @@ def cmd_init(args) -> int:
 
         loaded = demo.load(log=_say)
         loaded = ledger_demo.load(log=_say) or loaded
+        from gongjian.assessment import demo as assessment_demo
+        from gongjian.reporting import demo as reporting_demo
+
+        loaded = reporting_demo.load(log=_say) or loaded
+        loaded = assessment_demo.load(log=_say) or loaded
         from gongjian.air import demo as air_demo
 
         loaded = air_demo.load(log=_say) or loaded
@@ -508,6 +513,10 @@ def build_parser() -> argparse.ArgumentParser:
     from gongjian.reporting.commands import add_commands as add_docs_commands
 
     add_docs_commands(sub)
+
+    from gongjian.assessment.commands import add_commands as add_rank_commands
+
+    add_rank_commands(sub)
 
     from gongjian.air.commands import add_commands as add_air_commands
 

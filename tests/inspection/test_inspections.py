@@ -18,6 +18,7 @@ from gongjian.ledger.models import Source, Status
 from gongjian.reporting.documents import write_notice
 from gongjian.reporting.models import Document, DocumentKind
 from tests.ledger.conftest import TODAY, jpeg
+from tests.reporting.test_documents import assert_gbt9704
 
 pytestmark = pytest.mark.django_db
 TZ = timezone.get_current_timezone()
@@ -87,6 +88,7 @@ def test_night_report(ledger, tmp_path):
                              place="丰收路工地", lng=lng, lat=35.205)
     night(ledger, kind="daily", title="白天督查", starts_at=at(TODAY, 9), ends_at=at(TODAY, 11))  # not a night
     doc = write_night_report(day=TODAY, out_dir=tmp_path, pdf=False)
+    assert_gbt9704(Docx(doc.file.path))
     text = text_of(doc.file.path)
     assert "夜查日报(6月1日)" in text and "第1期" in text
     assert "共组织夜查1组次，出动督查人员2人，检查点位2个，发现问题2个" in text
@@ -100,6 +102,7 @@ def test_notice_for_a_case_and_for_a_unit(ledger, tmp_path):
     a = ledger.assigned(title="河堤垃圾")
     b = ledger.assigned(title="路边堆料")
     one = write_notice(cases=[a], unit=a.unit, out_dir=tmp_path, pdf=False)
+    assert_gbt9704(Docx(one.file.path))
     text = text_of(one.file.path)
     assert one.number == "测试督办〔2026〕1号" and one.number in text
     assert "甲一社区：" in text and a.serial in text and "河堤垃圾" in text

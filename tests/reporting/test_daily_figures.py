@@ -98,3 +98,26 @@ def test_extraction_uses_the_database_catalogue(ledger):
     found = services.extract_figures("累计出动500余人次,车辆40余车次,清理建筑垃圾5000余立方米，覆盖裸土3000平方米")
     assert [(f["metric"], f["value"]) for f in found] == [
         ("personnel", 500), ("vehicles", 40), ("construction_waste", 5000), ("dust_net", 3000)]
+
+
+def test_the_admin_extends_the_catalogue_and_it_is_audited(ledger):
+    from django.test import Client
+
+    from gongjian.reporting.models import Metric
+
+    admin = Client()
+    admin.force_login(ledger.d["admin"])
+    r = admin.post("/admin/reporting/metric/add/", {
+        "code": "oil_fume", "name": "整治油烟", "unit": "家", "units": "家 户", "keywords": "油烟 饭店 烧烤",
+        "verbs": "", "max_value": "1000", "order": "100", "is_active": "on"})
+    assert r.status_code == 302, r.content.decode()[:500]
+    assert Metric.objects.get(code="oil_fume").name == "整治油烟"
+    assert AuditEvent.objects.filter(action="metric.create").exists()
+    found = services.extract_figures("整治饭店油烟12家")
+    assert [(f["metric"], f["value"]) for f in found] == [("oil_fume", 12)]
+    r = admin.post("/admin/reporting/metric/add/", {"code": "bad", "name": "坏", "unit": "个", "max_value": "0",
+                                                    "order": "1"})
+    assert r.status_code == 200 and "单日上限必须大于 0" in r.content.decode()
+    handler = Client()
+    handler.force_login(ledger.d["handler_a"])
+    assert handler.get("/admin/reporting/metric/").status_code in (302, 403)

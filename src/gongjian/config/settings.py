@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "gongjian.ledger",
     "gongjian.reporting",
     "gongjian.inspection",
+    "gongjian.assessment",
     "gongjian.air",
     "gongjian.web",
 ]
@@ -169,3 +170,24 @@ LOGGING = {
 }
 
 GONGJIAN_SITE_NAME = os.environ.get("GONGJIAN_SITE_NAME", "攻坚指挥平台")
+# Official documents: the issuing organ and the number prefixes (default: from the district's name,
+# e.g. 山阳区整治攻坚指挥部, 山阳督查〔2026〕1号 for bulletins, 山阳督办〔2026〕1号 for notices).
+GONGJIAN_DOC_ORGAN = os.environ.get("GONGJIAN_DOC_ORGAN", "")
+GONGJIAN_DOC_PREFIX = os.environ.get("GONGJIAN_DOC_PREFIX", "")
+GONGJIAN_NOTICE_PREFIX = os.environ.get("GONGJIAN_NOTICE_PREFIX", "")
+
+# --- map (挂图作战) -------------------------------------------------------------------
+# Base map: "blank" (offline, grid polygons only, no tiles fetched), "tianditu" (WGS-84/CGCS2000
+# tiles, needs a key) or "gaode" (GCJ-02 tiles: positions are converted for display).
+GONGJIAN_MAP_BASE = os.environ.get("GONGJIAN_MAP_BASE", "").strip().lower() or "blank"
+if GONGJIAN_MAP_BASE not in {"blank", "tianditu", "gaode"}:
+    raise env.ConfigError(f"GONGJIAN_MAP_BASE 应为 blank、tianditu 或 gaode，而不是“{GONGJIAN_MAP_BASE}”")
+GONGJIAN_TIANDITU_KEY = os.environ.get("GONGJIAN_TIANDITU_KEY", "").strip()
+if GONGJIAN_MAP_BASE == "tianditu" and not GONGJIAN_TIANDITU_KEY:
+    raise env.ConfigError("GONGJIAN_MAP_BASE=tianditu 需要设置 GONGJIAN_TIANDITU_KEY(天地图密钥)")
+try:
+    GONGJIAN_MAP_MAX_POINTS = int(os.environ.get("GONGJIAN_MAP_MAX_POINTS", "").strip() or 5000)
+except ValueError:
+    raise env.ConfigError("GONGJIAN_MAP_MAX_POINTS 应为正整数") from None
+if GONGJIAN_MAP_MAX_POINTS < 1:
+    raise env.ConfigError("GONGJIAN_MAP_MAX_POINTS 应为正整数")

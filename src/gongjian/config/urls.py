@@ -13,4 +13,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("gongjian.web.urls")),
+    path("", include("gongjian.reporting.urls")),
+    path("", include("gongjian.inspection.urls")),
 ]

@@ -12,7 +12,7 @@ from gongjian.core.errors import Forbidden, Invalid
 from gongjian.inspection.models import SOURCE_OF_KIND, Finding, Inspection, InspectionKind
 from gongjian.ledger import flows
 from gongjian.ledger import services as ledger_services
-from gongjian.ledger.models import Campaign, Category, Priority
+from gongjian.ledger.models import Campaign, Category, EvidenceStage, Priority
 from gongjian.org.models import Role, Unit
 
 
@@ -61,6 +61,9 @@ def finding_add(*, actor, inspection: Inspection, category: Category, title: str
     time the inspection ended (or now, if it is still going on), with its before-photos."""
     if not may_inspect(actor):
         raise Forbidden("只有督查员或指挥部可以录入督查发现的问题 / not permitted")
+    photos = list(photos)
+    # Every photo is checked before the case exists: a bad photo leaves no case and no stored file.
+    ledger_services._check_photos(EvidenceStage.BEFORE, photos)
     found_at = min(inspection.ends_at, timezone.now())
     case = ledger_services.case_report(
         actor=actor, campaign=inspection.campaign, category=category, title=title,

@@ -2,7 +2,8 @@
 
 Cases go through the real services (so the audit chain and the timelines are real). Their dates are
 then spread over the last weeks relative to the day the demo is loaded, so the deadline lights show
-green, yellow and red; the cases themselves are the same on every run.
+green, yellow and red and the dashboard's 30-day trend has reports and close-outs on many days;
+points lie inside the demo grids; the cases themselves are the same on every run.
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ PROBLEMS = [
     ("艺新社区烧烤摊油烟扰民", "油烟", Source.HOTLINE, "艺新街道", None),
 ]
 
+# Rounds of PROBLEMS: the first three spread over every stage, the last one closed out.
+ROUNDS = 4
+
 # How far each demo case goes round the loop.
 STAGES = ["reported", "registered", "rejected", "assigned", "returned", "rectifying", "rectifying_late",
           "submitted", "closed", "closed_rework", "long_term", "rectifying_extended"]
@@ -85,14 +89,22 @@ def _photo(seed: int, label: str) -> SimpleUploadedFile:
 
 
 def _point_in(unit: Unit, rnd: random.Random):
-    grid = unit.grids.order_by("code").first()
-    if grid is None:
+    """A point inside one of the unit's grids (chosen at random), so the map shows them spread out."""
+    grids = list(unit.grids.order_by("code"))
+    if not grids:
         return None, None
+    from shapely.geometry import Point
+
     from gongjian.org.geo import parse_polygon
 
-    poly = parse_polygon(grid.geometry)
+    poly = parse_polygon(rnd.choice(grids).geometry)
+    min_x, min_y, max_x, max_y = poly.bounds
+    for _ in range(50):
+        x, y = round(rnd.uniform(min_x, max_x), 6), round(rnd.uniform(min_y, max_y), 6)
+        if poly.contains(Point(x, y)):
+            return x, y
     p = poly.representative_point()
-    return round(p.x + rnd.uniform(-0.0004, 0.0004), 6), round(p.y + rnd.uniform(-0.0004, 0.0004), 6)
+    return round(p.x, 6), round(p.y, 6)
 
 
 def is_loaded() -> bool:
@@ -116,9 +128,11 @@ def load(log=print) -> bool:
     commander, inspector = users["zhihui"], users["ducha"]
     handlers = {"百间房街道": users["bjf_jingban"], "东方红街道": users["dfh_jingban"]}
     n = 0
-    for round_no in range(3):
+    for round_no in range(ROUNDS):
         for i, (title, cat, source, street, community) in enumerate(PROBLEMS):
-            stage = STAGES[(i + round_no * 5) % len(STAGES)]
+            # The last round is the month's finished work: closed out, for the dashboard's trend.
+            stage = STAGES[(i + round_no * 5) % len(STAGES)] if round_no < ROUNDS - 1 else (
+                "closed_rework" if i % 5 == 0 else "closed")
             unit = Unit.objects.get(name=community) if community else Unit.objects.get(name=street)
             lng, lat = _point_in(unit, rnd) if community else (None, None)
             reporter = users["wangge"] if street == "百间房街道" else (
@@ -165,6 +179,8 @@ def load(log=print) -> bool:
             if stage.startswith("rectifying"):
                 if stage == "rectifying_late":
                     _age(case, rnd.randint(6, 15))
+                elif stage == "rectifying" and i % 2:
+                    _due_soon(case)
                 continue
             services.evidence_add(actor=actor, case=case, stage="after", upload=_photo(n + 1000, f"after-{n}"))
             services.transition(actor=actor, case=case, action="submit")
@@ -174,6 +190,7 @@ def load(log=print) -> bool:
                 services.transition(actor=inspector, case=case, action="rework", reason="现场仍有残留，需彻底清理")
                 services.transition(actor=actor, case=case, action="submit")
             services.transition(actor=inspector, case=case, action="close")
+            _backdate_close(case, rnd)
     services.escalate()
     log(f"  专项行动 1 个，案件 {n} 件 / campaign and cases")
     return True
@@ -202,3 +219,28 @@ def _age(case: Case, workdays_back: int) -> None:
     Case.objects.filter(pk=case.pk).update(assigned_on=assigned, deadline=deadline,
                                            warn_on=services.warn_date(assigned, deadline))
 
+
+
+def _backdate_close(case: Case, rnd: random.Random) -> None:
+    """Spread a close-out over the days since the case was reported, so the dashboard's 30-day trend
+    shows close-outs on many days (demo only; not an audited change). Most are on time, a few late."""
+    case = Case.objects.select_related("category").get(pk=case.pk)
+    now = timezone.now()
+    days_open = max((now - case.reported_at).total_seconds() / 86400, 1.0)
+    assigned_on = timezone.localtime(case.reported_at).date()
+    span = case.category.default_workdays + 4  # calendar days, about the working days allowed
+    deadline = assigned_on + dt.timedelta(days=span)
+    late = rnd.random() < 0.2
+    offset = span + rnd.uniform(1.5, 4) if late else rnd.uniform(0.5, min(days_open, span))
+    closed_at = min(case.reported_at + dt.timedelta(days=offset), now - dt.timedelta(hours=1))
+    Case.objects.filter(pk=case.pk).update(
+        assigned_on=assigned_on, deadline=deadline, warn_on=min(deadline, assigned_on + dt.timedelta(days=1)),
+        submitted_at=closed_at - dt.timedelta(hours=rnd.randint(2, 20)), closed_at=closed_at,
+        submitted_on_time=timezone.localtime(closed_at).date() <= deadline,
+        closed_on_time=timezone.localtime(closed_at).date() <= deadline)
+
+
+def _due_soon(case: Case) -> None:
+    """Put a running case past its 80 % mark, due tomorrow: a yellow light (demo only)."""
+    on = services.today()
+    Case.objects.filter(pk=case.pk).update(deadline=on + dt.timedelta(days=1), warn_on=on - dt.timedelta(days=1))

@@ -124,6 +124,8 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = {Status.ASSIGNED, Status.RETURNED, Status.RECTIFYING, Status.SUBMITTED}
+# Statuses in which a case waits for the command post (register, assign) or a verifier.
+WAITING_STATUSES = {Status.REPORTED, Status.REGISTERED, Status.RETURNED, Status.SUBMITTED}
 # Statuses in which the responsible unit's deadline runs (and so can be overdue).
 DEADLINE_STATUSES = {Status.ASSIGNED, Status.RECTIFYING}
 
@@ -215,6 +217,14 @@ class Case(models.Model):
             # yellow lists in deadline order and their counts without touching the table.
             models.Index(fields=["deadline", "id", "warn_on"], include=["status"], name="case_running_deadline_idx",
                          condition=models.Q(status__in=sorted(DEADLINE_STATUSES), deadline__isnull=False)),
+            # The dashboard: close-outs per day over the last 30 days, and closed-on-time per unit.
+            models.Index(fields=["closed_at"], include=["campaign", "unit"], name="case_closed_at_idx",
+                         condition=models.Q(closed_at__isnull=False)),
+            models.Index(fields=["unit", "campaign"], include=["status"], name="case_on_time_idx",
+                         condition=models.Q(closed_on_time=True)),
+            # The dashboard's to-dos: cases waiting for the command post or a verifier, oldest first.
+            models.Index(fields=["status", "reported_at", "id"], include=["campaign", "unit", "handler"],
+                         name="case_waiting_idx", condition=models.Q(status__in=sorted(WAITING_STATUSES))),
         ]
 
     def __str__(self) -> str:

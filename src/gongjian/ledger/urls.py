@@ -1,6 +1,7 @@
 from django.urls import path
 
 from gongjian.ledger.views import case, report, table
+from gongjian.ledger.views import map as map_views
 
 app_name = "ledger"
 
@@ -17,4 +18,7 @@ urlpatterns: list = [
     path("ledger/export.xlsx", table.ledger_export, name="export"),
     path("ledger/import/", table.ledger_import, name="import"),
     path("ledger/assign/", table.bulk_assign, name="bulk_assign"),
+    path("map/", map_views.page, name="map"),
+    path("map/cases.json", map_views.cases_json, name="map_cases"),
+    path("map/grids.json", map_views.grids_json, name="map_grids"),
 ]

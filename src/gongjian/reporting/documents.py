@@ -390,7 +390,7 @@ def write_notice(*, cases: list[Case], unit: Unit, out_dir: str | Path, actor=No
         path = out / f"{on:%Y%m%d}-整改通知书-{number}.docx"
         gbt9704.write_docx(document, path)
         copy = gbt9704.pdf_copy(path, out) if pdf else None
-        doc = Document(kind=DocumentKind.NOTICE, date=on)  # every notice is its own document
+        doc = Document(kind=DocumentKind.NOTICE, date=on, unit=unit)  # every notice is its own document
         doc.number, doc.title, doc.created_by, doc.seconds = number, title, actor, time.perf_counter() - t
         with open(path, "rb") as fh:
             doc.file.save(path.name, File(fh), save=False)

@@ -106,6 +106,8 @@ class Document(models.Model):
                                    on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("生成时间", auto_now_add=True)
     seconds = models.FloatField("用时(秒)", default=0)
+    unit = models.ForeignKey(Unit, verbose_name="受文单位", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="documents", help_text="整改通知书的受文单位；全区公文为空")
 
     class Meta:
         verbose_name = "公文"

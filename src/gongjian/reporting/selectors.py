@@ -37,3 +37,29 @@ def figures_table(user, date: dt.date) -> tuple[list[Metric], list[tuple[Unit, d
         totals[code] += value
     units = Unit.objects.filter(pk__in=list(by_unit)).order_by("path")
     return metrics, [(u, by_unit[u.pk]) for u in units], dict(totals)
+
+
+def daily_totals(user, start: dt.date, end: dt.date) -> dict[dt.date, dict[str, Decimal]]:
+    """Totals by day and metric code over [start, end], in the reader's scope (one aggregate query)."""
+    from django.db.models import Sum
+
+    out: dict[dt.date, dict[str, Decimal]] = defaultdict(dict)
+    rows = (DailyFigure.objects.visible_to(user).filter(report__date__range=(start, end))
+            .values("report__date", "metric__code").annotate(total=Sum("value"))
+            .values_list("report__date", "metric__code", "total"))
+    for day, code, total in rows:
+        out[day][code] = total
+    return dict(out)
+
+
+def documents_visible(user):
+    """District-level readers and admins see every generated document; others only the 整改通知书
+    addressed to a unit in their scope."""
+    from gongjian.core.scoping import scope_q
+    from gongjian.reporting.models import Document, DocumentKind
+
+    qs = Document.objects.select_related("unit", "created_by")
+    q = scope_q(user, "unit")
+    if q is None:
+        return qs
+    return qs.filter(kind=DocumentKind.NOTICE).filter(q)

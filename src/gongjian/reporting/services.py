@@ -110,3 +110,30 @@ def daily_report_submit(*, actor, unit: Unit, date: dt.date, figures: list[dict]
     audit.record(actor=actor, action="daily_report.replace" if before else "daily_report.submit", obj=report,
                  before=before, after=after)
     return report
+
+
+def _metric_snapshot(metric: Metric) -> dict:
+    return {"code": metric.code, "name": metric.name, "unit": metric.unit, "units": metric.units,
+            "keywords": metric.keywords, "verbs": metric.verbs, "max_value": str(metric.max_value),
+            "order": metric.order, "is_active": metric.is_active}
+
+
+@transaction.atomic
+def metric_save(*, actor, metric: Metric) -> Metric:
+    """Add a metric to the catalogue or change one (administrators only; audited). Metrics are never
+    deleted, since figures refer to them: switch one off instead."""
+    if actor is not None and not (actor.is_active and actor.is_admin):
+        raise Forbidden("只有管理员可以维护工作量指标 / only administrators edit the catalogue")
+    if not metric.name.strip() or not metric.unit.strip():
+        raise Invalid("指标名称和计量单位不能为空 / name and unit are required", field="name")
+    if metric.max_value is None or metric.max_value <= 0:
+        raise Invalid("单日上限必须大于 0 / the daily maximum must be positive", field="max_value")
+    before = None
+    if metric.pk:
+        old = Metric.objects.select_for_update().get(pk=metric.pk)
+        before = _metric_snapshot(old)
+    metric.units = " ".join(metric.units.split()) or metric.unit
+    metric.save()
+    audit.record(actor=actor, action="metric.update" if before else "metric.create", obj=metric,
+                 before=before, after=_metric_snapshot(metric))
+    return metric

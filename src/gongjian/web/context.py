@@ -17,6 +17,8 @@ def site(request):
         # Entries whose page is not installed resolve to "" and are left out by the template.
         nav = [("home", _("工作台")), ("ledger:list", _("台账")), ("ledger:report", _("上报")),
                ("ledger:map", _("挂图作战")), ("org:units", _("组织机构")), ("org:grids", _("网格"))]
+        nav += [("reporting:daily", _("每日报送")), ("reporting:documents", _("公文")), ("inspection:list", _("督查"))]
+        nav.append(("assessment:ranking", _("考核排名")))
         nav.append(("air:ranking", _("空气质量")))
         if can_read_audit(user):
             nav.append(("audit", _("审计日志")))

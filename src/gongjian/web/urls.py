@@ -11,6 +11,7 @@ urlpatterns = [
     path("account/tokens/", views.tokens, name="tokens"),
     path("audit/", core_views.audit_log, name="audit"),
     path("org/", include("gongjian.org.urls")),
+    path("ranking/", include("gongjian.assessment.urls")),
     path("air/", include("gongjian.air.urls")),
     path("", include("gongjian.ledger.urls")),
 ]

@@ -7,6 +7,9 @@ from django.utils.translation import gettext as _
 
 from gongjian.core.errors import DomainError
 from gongjian.core.scoping import get_visible
+from gongjian.ledger import dashboard
+from gongjian.ledger import selectors as ledger_selectors
+from gongjian.ledger import services as ledger_services
 from gongjian.org import selectors, services
 from gongjian.org.models import ApiToken, Unit
 
@@ -19,14 +22,25 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def home(request):
+    """工作台: the dashboard once there is a campaign; before that, who the user is and what they see."""
     user = request.user
-    paths = user.scope_paths()
-    scope_units = [] if paths is None else list(
-        Unit.objects.filter(path__in=paths).order_by("depth", "order"))
+    campaigns = list(ledger_selectors.campaigns_visible(user).order_by("-is_active", "-starts_on", "name"))
+    if campaigns:
+        campaign, error = None, ""
+        raw = request.GET.get("campaign", "").strip()
+        if raw:
+            campaign = next((c for c in campaigns if str(c.pk) == raw), None)
+            if campaign is None:
+                error = f"专项行动参数“{raw[:20]}”无效，已显示全部专项行动"
+        context = dashboard.dashboard_context(user, ledger_services.today(), campaign)
+        context.update(campaigns=campaigns, campaign_error=error, **_me(user))
+        from gongjian.assessment.selectors import leader_ranks
+
+        # A leader sees the last week's ranks of their 分包 units (nothing for everyone else).
+        context["leader_ranks"] = leader_ranks(user)
+        return render(request, "web/pages/dashboard.html", context)
     context = {
-        "scope_all": paths is None,
-        "scope_units": scope_units,
-        "my_assignments": user.leader_assignments.select_related("unit").order_by("unit__path"),
+        **_me(user),
         "counts": {
             "units": selectors.units_visible(user).count(),
             "users": selectors.users_visible(user).count(),
@@ -34,6 +48,18 @@ def home(request):
         },
     }
     return render(request, "web/pages/home.html", context)
+
+
+def _me(user) -> dict:
+    """Who the user is and what they see: their scope and their 分包 units."""
+    paths = user.scope_paths()
+    scope_units = [] if paths is None else list(
+        Unit.objects.filter(path__in=paths).order_by("depth", "order"))
+    return {
+        "scope_all": paths is None,
+        "scope_units": scope_units,
+        "my_assignments": user.leader_assignments.select_related("unit").order_by("unit__path"),
+    }
 
 
 @login_required

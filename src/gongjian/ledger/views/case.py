@@ -167,6 +167,7 @@ def _page(request, case: Case, *, error: str = "", error_form: str = "", status:
         "can_extend": can_extend,
         "can_decide_extension": pending is not None and flows.is_dispatcher(user),
         "can_comment": not services.is_read_only(user),
+        "can_notice": bool(case.unit_id) and flows.is_dispatcher(user),
         "error": error,
         "error_form": error_form,
         "posted": posted or {},
