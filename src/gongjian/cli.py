@@ -107,6 +107,9 @@ def cmd_init(args) -> int:
 
         loaded = reporting_demo.load(log=_say) or loaded
         loaded = assessment_demo.load(log=_say) or loaded
+        from gongjian.air import demo as air_demo
+
+        loaded = air_demo.load(log=_say) or loaded
         if loaded:
             _say("已载入演示区：山阳区 / demo district loaded")
         else:
@@ -514,6 +517,10 @@ def build_parser() -> argparse.ArgumentParser:
     from gongjian.assessment.commands import add_commands as add_rank_commands
 
     add_rank_commands(sub)
+
+    from gongjian.air.commands import add_commands as add_air_commands
+
+    add_air_commands(sub)
 
     p = sub.add_parser("escalate", help="超期督办扫描 / run the escalation scan",
                        description="按各专项行动的督办规则，把超期案件升级为预警、挂牌督办、约谈、问责；每级只记一次，"

@@ -10,6 +10,7 @@ from ninja.renderers import JSONRenderer
 from ninja.security import APIKeyCookie, HttpBearer
 
 import gongjian
+from gongjian.air.api import router as air_router
 from gongjian.assessment.api import router as assessment_router
 from gongjian.core.api import router as audit_router
 from gongjian.core.errors import DomainError
@@ -103,3 +104,4 @@ api.add_router("/ledger", ledger_router)
 api.add_router("/daily", daily_router)
 api.add_router("/inspections", inspection_router)
 api.add_router("/assessment", assessment_router)
+api.add_router("/air", air_router)

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "gongjian.reporting",
     "gongjian.inspection",
     "gongjian.assessment",
+    "gongjian.air",
     "gongjian.web",
 ]
 

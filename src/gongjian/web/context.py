@@ -19,6 +19,7 @@ def site(request):
                ("ledger:map", _("挂图作战")), ("org:units", _("组织机构")), ("org:grids", _("网格"))]
         nav += [("reporting:daily", _("每日报送")), ("reporting:documents", _("公文")), ("inspection:list", _("督查"))]
         nav.append(("assessment:ranking", _("考核排名")))
+        nav.append(("air:ranking", _("空气质量")))
         if can_read_audit(user):
             nav.append(("audit", _("审计日志")))
         nav.append(("tokens", _("API 令牌")))

@@ -12,5 +12,6 @@ urlpatterns = [
     path("audit/", core_views.audit_log, name="audit"),
     path("org/", include("gongjian.org.urls")),
     path("ranking/", include("gongjian.assessment.urls")),
+    path("air/", include("gongjian.air.urls")),
     path("", include("gongjian.ledger.urls")),
 ]
