@@ -32,6 +32,7 @@ CANDIDATES = [
     ("inspection:list", None, "t_inspector"),
     ("inspection:new", None, "t_inspector"),
     ("assessment:ranking", None, "t_commander"),
+    ("air:ranking", None, "t_commander"),
 ]
 
 

@@ -44,6 +44,7 @@ CANDIDATES = [
     ("inspection:list", None, "inspector"),
     ("inspection:new", None, "inspector"),
     ("assessment:ranking", None, "commander"),
+    ("air:ranking", None, "commander"),
 ]
 
 
