@@ -133,8 +133,11 @@ for _k in range(1, 8):
 assert [_H[v] for v in _HPOW[7]] == list(range(256)), "H has order 8"
 # The first step's high byte (0xFF from the initial register) carried over n-1 steps.
 _INIT = [_HPOW[k][0xFF] for k in range(8)]
-# _HLANE[r][x]: byte lane r (r bytes from the end of the prefix) contributes H^(r+1).
-_HLANE = [_HPOW[(r + 1) % 8] for r in range(8)]
+# _Lr[x]: byte lane r (r bytes from the end of the prefix, mod 8) contributes H^(r+1).
+_L0, _L1, _L2, _L3, _L4, _L5, _L6, _L7 = (_HPOW[(r + 1) % 8] for r in range(8))
+# Halving folds from 2**20 bits down to 64: (width of the upper half, mask of the lower half).
+_FOLDS = [(1 << k, (1 << (1 << k)) - 1) for k in range(19, 5, -1)]
+_FOLD_LIMIT = 1 << 17  # bytes the folds reduce completely
 
 
 def crc16_bytewise(data: bytes) -> int:
@@ -157,17 +160,19 @@ def crc16(data: bytes) -> int:
     if n == 0:
         return 0xFFFF
     m = n - 1
+    if m > _FOLD_LIMIT:
+        register = 0xFFFF
+        for b in data:
+            register = _T[(register >> 8) ^ b]
+        return register
     h = _INIT[m & 7]
     if m:
         x = int.from_bytes(data[:m], "big")
-        bits = 64
-        while bits < m * 8:
-            bits <<= 1
-        while bits > 64:
-            bits >>= 1
-            x = (x >> bits) ^ (x & ((1 << bits) - 1))
-        for r in range(8):
-            h ^= _HLANE[r][(x >> (8 * r)) & 0xFF]
+        for bits, mask in _FOLDS:
+            if m > bits >> 3:  # more than half a fold's width: fold it
+                x = (x >> bits) ^ (x & mask)
+        b0, b1, b2, b3, b4, b5, b6, b7 = x.to_bytes(8, "little")
+        h ^= (_L0[b0] ^ _L1[b1] ^ _L2[b2] ^ _L3[b3] ^ _L4[b4] ^ _L5[b5] ^ _L6[b6] ^ _L7[b7])
     return _T[h ^ data[m]]
 
 
@@ -247,7 +252,7 @@ class Packet:
         }
 
 
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,3})?")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _DIGITS14 = re.compile(r"\d{14}(?:\d{3})?")
 _HEX4 = re.compile(rb"[0-9A-Fa-f]{4}")
 _MN_2017 = re.compile(r"[0-9A-F]{24}")
@@ -428,11 +433,73 @@ def _header(p: Packet, fields: dict[str, str], strict: bool) -> None:
         _problem(p, strict, False, "bad_packet_number", "Flag 的 D 位为 1 但无 PNUM/PNO / Flag bit D without PNUM/PNO")
 
 
+# The whole CP body when every item is ``key=value`` with exactly one ``=`` (linear, no backtracking).
+_CP_SIMPLE = re.compile(r"(?:[^;,=]+=[^;,=]*[;,])*[^;,=]+=[^;,=]*")
+_NUMBER_CHARS = "0123456789.+-eE"
+
+
 def _cp(p: Packet, body: str, strict: bool, aliases: Mapping[str, str] | None) -> None:
-    values = p.values
-    cp = p.cp
+    """The CP items into ``values``/``cp``/``data_time``. The common case (every item ``key=value``,
+    no repeated key, DataTime valid, numbers where numbers belong) goes through one regex check, C
+    splits and a tight loop; anything else falls back to :func:`_cp_general`, which says what is
+    wrong. Both give the same result for what the fast path accepts (a test checks)."""
     if not body:
         return
+    if strict or aliases or not body.isascii() or _CP_SIMPLE.fullmatch(body) is None:
+        _cp_general(p, body, strict, aliases)
+        return
+    parts = body.replace(",", "=").replace(";", "=").split("=")
+    values: dict[str, dict[str, object]] = {}
+    cp: dict[str, str] = {}
+    data_time = None
+    n = 0
+    pairs = iter(parts)
+    for key, value in zip(pairs, pairs):
+        code, _, sub = key.rpartition("-")
+        if not code:
+            if key == "DataTime":
+                data_time = _time(value, False)
+                if data_time is None:
+                    break
+            elif key in cp:
+                break
+            else:
+                cp[key] = value
+            n += 1
+            continue
+        subs = values.get(code)
+        if subs is None:
+            subs = values[code] = {}
+        elif sub in subs:
+            break
+        if sub in TEXT_SUBS:
+            subs[sub] = value
+        elif sub == "SampleTime":
+            break
+        elif value.isdigit():
+            subs[sub] = int(value)
+        elif value.strip(_NUMBER_CHARS) or not value:
+            break
+        else:
+            try:
+                number = float(value) if "." in value or "e" in value or "E" in value else int(value)
+            except ValueError:
+                break
+            if number != number or number in (math.inf, -math.inf):
+                break
+            subs[sub] = number
+        n += 1
+    if n * 2 != len(parts):
+        _cp_general(p, body, strict, aliases)
+        return
+    p.values = values
+    p.cp = cp
+    p.data_time = data_time
+
+
+def _cp_general(p: Packet, body: str, strict: bool, aliases: Mapping[str, str] | None) -> None:
+    values = p.values
+    cp = p.cp
     for group in body.split(";"):
         for item in group.split(","):
             key, eq, value = item.partition("=")
