@@ -453,8 +453,7 @@ def _cp(p: Packet, body: str, strict: bool, aliases: Mapping[str, str] | None) -
     cp: dict[str, str] = {}
     data_time = None
     n = 0
-    pairs = iter(parts)
-    for key, value in zip(pairs, pairs):
+    for key, value in zip(parts[0::2], parts[1::2], strict=True):
         code, _, sub = key.rpartition("-")
         if not code:
             if key == "DataTime":
