@@ -506,6 +506,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_docs_commands(sub)
 
+    from gongjian.gateway.commands import add_commands as add_hj212_commands
+
+    add_hj212_commands(sub)
+
     p = sub.add_parser("escalate", help="超期督办扫描 / run the escalation scan",
                        description="按各专项行动的督办规则，把超期案件升级为预警、挂牌督办、约谈、问责；每级只记一次，"
                                    "重复运行不会重复升级。 / Climb each overdue case up its campaign's ladder, each "

@@ -87,10 +87,12 @@ REASONS: dict[str, tuple[str, str]] = {
 @dataclass(frozen=True, slots=True)
 class Rejection:
     """Why a packet (or part of a stream) was rejected or warned about: a reason code from
-    :data:`REASONS` and where (``detail``: the field, the value, the byte count)."""
+    :data:`REASONS` and where (``detail``; ``detail_en`` when the detail has words): the field, the
+    value, the byte count. ``raw`` keeps the first bytes of what a re-framer threw away."""
 
     code: str
     detail: str = ""
+    detail_en: str = ""
     raw: bytes = b""
 
     @property
@@ -104,7 +106,7 @@ class Rejection:
     @property
     def message(self) -> str:
         if self.detail:
-            return f"{self.zh}：{self.detail} / {self.en}: {self.detail}"
+            return f"{self.zh}：{self.detail} / {self.en}: {self.detail_en or self.detail}"
         return f"{self.zh} / {self.en}"
 
     def __str__(self) -> str:
@@ -305,20 +307,21 @@ def decode(raw: bytes | str, *, strict: bool = False, aliases: Mapping[str, str]
         if strict or at < 0:
             p.error = Rejection("no_header", repr(frame[:16])[2:-1])
             return p
-        p.warnings.append(Rejection("junk", f"{at} 字节 / bytes"))
+        p.warnings.append(Rejection("junk", f"{at} 字节", f"{at} bytes"))
         frame = frame[at:]
     if len(frame) < 10:
-        p.error = Rejection("too_short", f"{len(frame)} 字节 / bytes")
+        p.error = Rejection("too_short", f"{len(frame)} 字节", f"{len(frame)} bytes")
         return p
     data = frame[6:-4]
     length_text = frame[2:6]
     if len(data) > MAX_DATA:
-        p.error = Rejection("too_long", f"{len(data)} 字节 / bytes")
+        p.error = Rejection("too_long", f"{len(data)} 字节", f"{len(data)} bytes")
         return p
     if length_text.isdigit():
         p.length_ok = int(length_text) == len(data)
         if not p.length_ok:
-            problem = Rejection("length_mismatch", f"LLLL={length_text.decode()}，实际 / actual {len(data)}")
+            problem = Rejection("length_mismatch", f"LLLL={length_text.decode()}，实际 {len(data)} 字节",
+                                f"LLLL={length_text.decode()}, actual {len(data)} bytes")
             if strict:
                 p.error = problem
             else:
@@ -336,28 +339,30 @@ def decode(raw: bytes | str, *, strict: bool = False, aliases: Mapping[str, str]
         p.crc_ok = int(crc_text, 16) == crc16(data)
         if not p.crc_ok:
             p.error = p.error or Rejection(
-                "crc_mismatch", f"包中 / in packet {crc_text.decode()}，计算 / computed {crc16(data):04X}")
+                "crc_mismatch", f"包中为 {crc_text.decode()}，应为 {crc16(data):04X}",
+                f"packet says {crc_text.decode()}, computed {crc16(data):04X}")
         elif strict and not crc_text.isupper() and not crc_text.isdigit():
-            p.error = p.error or Rejection("bad_crc_field", f"{crc_text.decode()} 应为大写 / must be upper case")
+            p.error = p.error or Rejection("bad_crc_field", f"{crc_text.decode()} 应为大写",
+                                             f"{crc_text.decode()} must be upper case")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         if strict:
-            p.error = p.error or Rejection("bad_encoding", f"第 {exc.start} 字节 / byte {exc.start}")
+            p.error = p.error or Rejection("bad_encoding", f"第 {exc.start} 字节", f"byte {exc.start}")
             return p
         text = data.decode("gb18030", "replace")
-        p.warnings.append(Rejection("bad_encoding", "按 GB18030 读取 / read as GB18030"))
+        p.warnings.append(Rejection("bad_encoding", "已按 GB18030 读取", "read as GB18030"))
     _parse_segment(p, text, strict, aliases)
     return p
 
 
-def _problem(p: Packet, strict: bool, fatal: bool, code: str, detail: str) -> None:
+def _problem(p: Packet, strict: bool, fatal: bool, code: str, detail: str, detail_en: str = "") -> None:
     """Record a problem: fatal (or any in strict mode) sets ``error`` if none yet; else a warning."""
     if fatal or strict:
         if p.error is None:
-            p.error = Rejection(code, detail)
+            p.error = Rejection(code, detail, detail_en)
     else:
-        p.warnings.append(Rejection(code, detail))
+        p.warnings.append(Rejection(code, detail, detail_en))
 
 
 def _parse_segment(p: Packet, text: str, strict: bool, aliases: Mapping[str, str] | None) -> None:
@@ -383,7 +388,7 @@ def _parse_segment(p: Packet, text: str, strict: bool, aliases: Mapping[str, str
     _header(p, fields, strict)
     if body is not None:
         if not body.endswith("&&"):
-            _problem(p, strict, True, "missing_cp", "CP 未以 && 结束 / CP not closed with &&")
+            _problem(p, strict, True, "missing_cp", "CP 未以 && 结束", "CP not closed with &&")
         else:
             _cp(p, body[:-2], strict, aliases)
 
@@ -428,9 +433,11 @@ def _header(p: Packet, fields: dict[str, str], strict: bool) -> None:
         else:
             _problem(p, strict, True, "bad_packet_number", f"PNUM={pnum} PNO={pno}")
         if strict and p.flag is not None and not p.flag & 2:
-            _problem(p, strict, True, "bad_packet_number", "有 PNUM/PNO 但 Flag 的 D 位为 0 / PNUM/PNO without Flag bit D")
+            _problem(p, strict, True, "bad_packet_number", "有 PNUM/PNO 但 Flag 的 D 位为 0",
+                     "PNUM/PNO without Flag bit D")
     elif p.flag is not None and p.flag & 2:
-        _problem(p, strict, False, "bad_packet_number", "Flag 的 D 位为 1 但无 PNUM/PNO / Flag bit D without PNUM/PNO")
+        _problem(p, strict, False, "bad_packet_number", "Flag 的 D 位为 1 但无 PNUM/PNO",
+                 "Flag bit D without PNUM/PNO")
 
 
 # The whole CP body when every item is ``key=value`` with exactly one ``=`` (linear, no backtracking).
@@ -711,11 +718,11 @@ class Reframer:
             if start < 0:
                 keep = n - 1 if buf.endswith(b"#") else n
                 if keep > pos:
-                    out.append(Rejection("junk", f"{keep - pos} 字节 / bytes", buf[pos:keep][:64]))
+                    out.append(Rejection("junk", f"{keep - pos} 字节", f"{keep - pos} bytes", buf[pos:keep][:64]))
                 pos = keep
                 break
             if start > pos:
-                out.append(Rejection("junk", f"{start - pos} 字节 / bytes", buf[pos:start][:64]))
+                out.append(Rejection("junk", f"{start - pos} 字节", f"{start - pos} bytes", buf[pos:start][:64]))
                 pos = start
             # the length field's promise
             length = buf[pos + 2:pos + 6]
@@ -730,17 +737,17 @@ class Reframer:
             if crlf < 0 or crlf + 2 > limit:
                 inner = buf.find(b"##", pos + 2, min(n, limit))
                 if inner >= 0 and (crlf < 0 or inner < crlf):
-                    out.append(Rejection("truncated", f"{inner - pos} 字节 / bytes", buf[pos:inner][:64]))
+                    out.append(Rejection("truncated", f"{inner - pos} 字节", f"{inner - pos} bytes", buf[pos:inner][:64]))
                     pos = inner
                     continue
                 if n - pos >= self.max_frame:
-                    out.append(Rejection("oversize", f"{self.max_frame} 字节 / bytes", buf[pos:pos + 64]))
+                    out.append(Rejection("oversize", f"{self.max_frame} 字节", f"{self.max_frame} bytes", buf[pos:pos + 64]))
                     pos += 2  # resynchronise on the next ##
                     continue
                 break  # wait for more
             inner = buf.find(b"##", pos + 2, crlf)
             if inner >= 0:
-                out.append(Rejection("truncated", f"{inner - pos} 字节 / bytes", buf[pos:inner][:64]))
+                out.append(Rejection("truncated", f"{inner - pos} 字节", f"{inner - pos} bytes", buf[pos:inner][:64]))
                 pos = inner
                 continue
             out.append(buf[pos:crlf])
