@@ -565,8 +565,7 @@ def _text(value) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"not a finite number: {value}")
-        text = repr(value)
-        return text[:-2] if text.endswith(".0") and "e" not in text else text
+        return repr(value)
     if isinstance(value, dt.datetime):
         return _time_text(value)
     return str(value)
@@ -720,6 +719,13 @@ class Reframer:
                 if keep > pos:
                     out.append(Rejection("junk", f"{keep - pos} 字节", f"{keep - pos} bytes", buf[pos:keep][:64]))
                 pos = keep
+                break
+            while start + 2 < n and buf[start + 2] == 0x23:  # "###0101…": the header is the last ##
+                start += 1
+            if start + 2 >= n:  # "##" at the very end: another # may follow
+                if start > pos:
+                    out.append(Rejection("junk", f"{start - pos} 字节", f"{start - pos} bytes", buf[pos:start][:64]))
+                pos = start
                 break
             if start > pos:
                 out.append(Rejection("junk", f"{start - pos} 字节", f"{start - pos} bytes", buf[pos:start][:64]))
