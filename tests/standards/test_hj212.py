@@ -464,6 +464,26 @@ def test_fast_cp_path_agrees_with_the_general_one(items):
     assert [w.code for w in fast.warnings] == [w.code for w in general.warnings]
 
 
+cp_item = st.tuples(st.sampled_from(["a34004-", "a34002-", "LA-", "", "-", "a-b-"]),
+                    st.sampled_from(["Avg", "Flag", "Rtd", "SampleTime", "DataTime", "Info", "Wibble", ""]),
+                    st.sampled_from(["1", "-3", "+2", "2.5", "5.", ".", "-", "1e3", "1E-2", "1e999", "nan", "inf", "",
+                                     "N", "1_0", " 1", "20260601080000", "20260601080000123", "20261301080000",
+                                     "007", "a=b"]))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(cp_item, st.sampled_from([";", ","])), min_size=1, max_size=12))
+def test_fast_cp_path_agrees_with_the_general_one_on_device_like_items(items):
+    body = "".join(f"{code}{sub}={value}{sep}" for (code, sub, value), sep in items)[:-1]
+    fast, general = Packet(), Packet()
+    hj212._cp(fast, body, False, None)
+    hj212._cp_general(general, body, False, None)
+    assert (fast.values, fast.cp, fast.data_time) == (general.values, general.cp, general.data_time)
+    assert [type(v) for subs in fast.values.values() for v in subs.values()] == [
+        type(v) for subs in general.values.values() for v in subs.values()]
+    assert [w.code for w in fast.warnings] == [w.code for w in general.warnings]
+
+
 numbers = st.one_of(st.integers(min_value=-10**9, max_value=10**9),
                     st.floats(allow_nan=False, allow_infinity=False, width=64))
 factor = st.tuples(ALNUM, st.dictionaries(st.sampled_from(["Rtd", "Avg", "Min", "Max", "Cou", "ZsAvg"]), numbers,

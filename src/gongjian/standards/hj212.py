@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -440,62 +441,92 @@ def _header(p: Packet, fields: dict[str, str], strict: bool) -> None:
                  "Flag bit D without PNUM/PNO")
 
 
-# The whole CP body when every item is ``key=value`` with exactly one ``=`` (linear, no backtracking).
-_CP_SIMPLE = re.compile(r"(?:[^;,=]+=[^;,=]*[;,])*[^;,=]+=[^;,=]*")
-_NUMBER_CHARS = "0123456789.+-eE"
+# Every byte but the separators: what is left of a CP body alternates = and ; or , exactly when every
+# item is key=value with one =.
+_NOT_SEPARATORS = bytes(c for c in range(256) if c not in b";,=")
+
+
+def _key_kind(key: str) -> tuple[str, str, int]:
+    """(code, sub-key, kind) of a CP key: kind 0 a factor's value (number or other), 1 a factor's text
+    sub-key (Flag …), 2 anything the fast path leaves to the general one (plain items, SampleTime)."""
+    code, _, sub = key.rpartition("-")
+    code = sys.intern(code)
+    if not code:
+        info = ("", key, 2)
+    elif sub in TEXT_SUBS:
+        info = (code, sub, 1)
+    elif sub == "SampleTime":
+        info = (code, sub, 2)
+    else:
+        info = (code, sub, 0)
+    if len(_KEY_KINDS) < 20_000:  # devices use a few hundred keys; a flood of new ones is not cached
+        _KEY_KINDS[key] = info
+    return info
+
+
+_KEY_KINDS: dict[str, tuple[str, str, int]] = {}
 
 
 def _cp(p: Packet, body: str, strict: bool, aliases: Mapping[str, str] | None) -> None:
     """The CP items into ``values``/``cp``/``data_time``. The common case (every item ``key=value``,
-    no repeated key, DataTime valid, numbers where numbers belong) goes through one regex check, C
-    splits and a tight loop; anything else falls back to :func:`_cp_general`, which says what is
+    no repeated key, DataTime valid, numbers where numbers belong) goes through a check of its
+    separators, C splits and a tight loop; anything else falls back to :func:`_cp_general`, which says what is
     wrong. Both give the same result for what the fast path accepts (a test checks)."""
     if not body:
         return
-    if strict or aliases or not body.isascii() or _CP_SIMPLE.fullmatch(body) is None:
+    if strict or aliases or not body.isascii():
+        _cp_general(p, body, strict, aliases)
+        return
+    skeleton = body.encode().translate(None, _NOT_SEPARATORS)
+    if not len(skeleton) & 1 or skeleton[0::2].strip(b"=") or skeleton[1::2].strip(b";,"):
         _cp_general(p, body, strict, aliases)
         return
     parts = body.replace(",", "=").replace(";", "=").split("=")
     values: dict[str, dict[str, object]] = {}
     cp: dict[str, str] = {}
     data_time = None
-    n = 0
-    for key, value in zip(parts[0::2], parts[1::2], strict=True):
-        code, _, sub = key.rpartition("-")
-        if not code:
-            if key == "DataTime":
-                data_time = _time(value, False)
-                if data_time is None:
-                    break
-            elif key in cp:
-                break
+    kinds = _KEY_KINDS
+    plain = times = 0
+    texts: list[str] = []  # the non-integer number texts, checked together at the end
+    last = subs = None
+    try:
+        for key, value in zip(parts[0::2], parts[1::2], strict=True):
+            code, sub, kind = kinds.get(key) or _key_kind(key)
+            if kind == 2:
+                if key == "DataTime":
+                    data_time = _time(value, False)
+                    if data_time is None:
+                        raise ValueError
+                    times += 1
+                elif code:  # SampleTime
+                    raise ValueError
+                else:
+                    cp[key] = value
+                    plain += 1
+                continue
+            if code is not last:  # codes are interned: a factor's items usually come together
+                last = code
+                subs = values.get(code)
+                if subs is None:
+                    subs = values[code] = {}
+            if kind:
+                subs[sub] = value
+            elif value.isdigit():
+                subs[sub] = int(value)
             else:
-                cp[key] = value
-            n += 1
-            continue
-        subs = values.get(code)
-        if subs is None:
-            subs = values[code] = {}
-        elif sub in subs:
-            break
-        if sub in TEXT_SUBS:
-            subs[sub] = value
-        elif sub == "SampleTime":
-            break
-        elif value.isdigit():
-            subs[sub] = int(value)
-        elif value.strip(_NUMBER_CHARS) or not value:
-            break
-        else:
-            try:
-                number = float(value) if "." in value or "e" in value or "E" in value else int(value)
-            except ValueError:
-                break
-            if number != number or number in (math.inf, -math.inf):
-                break
-            subs[sub] = number
-        n += 1
-    if n * 2 != len(parts):
+                texts.append(value)
+                subs[sub] = float(value) if "." in value else int(value)
+    except ValueError:
+        _cp_general(p, body, strict, aliases)
+        return
+    if texts:
+        joined = "".join(texts)
+        # float() also takes "nan", "1_0", " 1", "1e999": only plain decimals stay on this path
+        if joined.strip("0123456789.+-") or "e" in joined or "E" in joined:
+            _cp_general(p, body, strict, aliases)
+            return
+    # a repeated key overwrote an earlier one: the general path reports it
+    if len(cp) != plain or sum(map(len, values.values())) != len(parts) // 2 - plain - times:
         _cp_general(p, body, strict, aliases)
         return
     p.values = values
