@@ -333,6 +333,7 @@ def test_split_packet_is_reassembled_in_order():
     assert r.add(parts[1]) is None  # a retransmit of part 2 changes nothing
     whole = r.add(parts[2])
     assert whole is not None and whole.parts == 3 and r.waiting == 0
+    assert [x.qn for x in whole.pieces] == ["20260601080001001", "20260601080001002", "20260601080001003"]
     assert whole.values == {"a34004": {"Avg": 14, "Flag": "N"}, "a34002": {"Avg": 31, "Flag": "N"},
                             "LA": {"Avg": 56.1, "Flag": "N"}}
     assert whole.data_time == dt.datetime(2026, 6, 1, 8, 0) and whole.qn == "20260601080001001"

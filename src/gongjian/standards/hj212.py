@@ -215,6 +215,7 @@ class Packet:
     error: Rejection | None = None
     warnings: list[Rejection] = field(default_factory=list)
     parts: int = 1
+    pieces: tuple[Packet, ...] = ()  # a joined split packet's parts, in PNO order
 
     @property
     def ok(self) -> bool:
@@ -708,7 +709,7 @@ def join(parts: Iterable[Packet]) -> Packet:
     first = parts[0]
     p = Packet(qn=first.qn, st=first.st, cn=first.cn, pw=first.pw, mn=first.mn, flag=first.flag,
                extra=dict(first.extra), raw=b"".join(x.raw for x in parts), crc_ok=all(x.crc_ok for x in parts),
-               length_ok=all(x.length_ok for x in parts), parts=len(parts))
+               length_ok=all(x.length_ok for x in parts), parts=len(parts), pieces=tuple(parts))
     for part in parts:
         p.data_time = p.data_time or part.data_time
         for code, subs in part.values.items():
