@@ -18,10 +18,15 @@ What it measures
 
 Target: decode >= 50,000 packets/s on one core.
 
+* network, in-memory store: ``--connections`` devices on loopback through ``gateway.server.Gateway``,
+  each sending ``--per-device`` packets and waiting for each 9014; acknowledged packets/s and the
+  device-side ack latency. The store is a dict and the devices run in the same process, so this is the
+  server's own cost, not the end-to-end figure; it has no target.
+
 The end-to-end half (1,000 concurrent device connections on loopback, packets/s stored and acknowledged,
 p99 ack latency, on SQLite and PostgreSQL; target >= 5,000 packets/s on PostgreSQL with p99 <= 200 ms)
-needs the stations and readings of the air module to store into. It is not measured yet: this script
-prints only the decode figures. It will go in as another ``SECTIONS`` entry.
+needs the stations and readings of the air module to store into. It is not measured yet; it will go in
+as another ``SECTIONS`` entry with the database ``DeviceStore``.
 
 No database is needed. Run from the repository root:
 
@@ -163,13 +168,79 @@ def bench_decode(args) -> list[str]:
     return lines
 
 
-SECTIONS = [("decode", bench_decode)]
+class _MemoryStore:
+    """Every device known, every packet kept in a dict keyed like the database's dedup key."""
+
+    def __init__(self):
+        self.rows = {}
+
+    def authenticate(self, mn, pw):
+        return True
+
+    def store(self, packet):
+        self.rows.setdefault((packet.mn, packet.cn, packet.data_time), packet)
+        return True
+
+
+def bench_network(args) -> list[str]:
+    """``--connections`` devices on loopback, each sending ``--per-device`` minute packets that ask
+    for an ack and waiting for each ack before the next, through the real server, into a dict.
+    Devices and gateway share this one process and core."""
+    import asyncio
+
+    from gongjian.gateway.server import Gateway
+
+    n, per = args.connections, args.per_device
+    packets = make_packets(n * per)
+    by_device = [packets[i::n] for i in range(n)] if n <= 1000 else None
+    if by_device is None:
+        return ["skipped: --connections above 1000 (the packet builder has 1,000 devices)"]
+
+    async def device(raws, port, latencies):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        reframer = hj212.Reframer()
+        for raw in raws:
+            t0 = time.perf_counter()
+            writer.write(raw)
+            got = []
+            while not got:
+                got = [f for f in reframer.feed(await reader.read(4096)) if isinstance(f, bytes)]
+            latencies.append(time.perf_counter() - t0)
+        writer.close()
+
+    async def main():
+        store = _MemoryStore()
+        gw = Gateway(store, port=0, blocking_store=False, rate=1000, burst=1000)
+        await gw.start()
+        latencies: list[float] = []
+        c0, w0 = time.process_time(), time.perf_counter()
+        await asyncio.gather(*(device(raws, gw.port, latencies) for raws in by_device))
+        cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+        await gw.stop()
+        return store, gw.stats, latencies, cpu, wall
+
+    store, stats, latencies, cpu, wall = asyncio.run(main())
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] * 1000
+    return [
+        f"{n} connections x {per} packets, in-memory store (no database), devices in the same process",
+        f"acknowledged              {len(latencies) / wall:>10,.0f} packets/s wall  ({len(latencies) / cpu:,.0f}/s CPU)",
+        f"ack latency (device side) p50 {latencies[len(latencies) // 2] * 1000:.1f} ms, p99 {p99:.1f} ms",
+        f"stored {len(store.rows):,} of {len(latencies):,}; rejected {sum(stats.rejected.values())}",
+        "no PASS/FAIL here: the end-to-end target (>= 5,000 packets/s stored on PostgreSQL, p99 <= 200 ms) "
+        "needs the database store",
+    ]
+
+
+SECTIONS = [("decode", bench_decode), ("network, in-memory store", bench_network)]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--packets", type=int, default=20_000, help="distinct packets to decode (default 20,000)")
     parser.add_argument("--runs", type=int, default=5, help="runs per figure, best CPU time kept (default 5)")
+    parser.add_argument("--connections", type=int, default=200, help="device connections (default 200, max 1000)")
+    parser.add_argument("--per-device", type=int, default=20, help="packets per device (default 20)")
     args = parser.parse_args(argv)
     print(f"HJ 212 gateway benchmark, Python {sys.version.split()[0]}, one process")
     for name, fn in SECTIONS:

@@ -1,6 +1,6 @@
 """The gateway's TCP server on a real loopback socket, with an in-memory store.
 
-Each test runs its own event loop (``asyncio.run``) and gateway on a free port; devices are plain
+Each test runs its own event loop (``asyncio.run`` in a thread) and gateway on a free port; devices are plain
 asyncio connections writing bytes as real ones do (split, merged, with junk).
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from gongjian.gateway.server import Gateway
 from gongjian.standards import hj212
@@ -49,6 +50,13 @@ def minute(device: int, i: int, *, ack: bool = True, pw: str = PW, cn: str = "20
     raw = hj212.build(cn=cn, mn=mn(device), st="39", pw=pw, qn=qn, flag=5 if ack else 4, data_time=when,
                       values={"a34001": {"Avg": 100 + i, "Flag": "N"}, "a34004": {"Avg": 35.5, "Flag": "N"}})
     return qn, raw
+
+
+def run(main) -> None:
+    """``asyncio.run(main())`` in a thread of its own: the browser tests' fixtures keep an event loop
+    running in the main thread for the whole session."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, main()).result()
 
 
 async def _gateway(store, **kw) -> Gateway:
@@ -99,7 +107,7 @@ def test_minute_data_is_stored_then_acknowledged_with_9014_echoing_qn():
         await gw.stop()
         assert gw.stats.connections_open == 0
 
-    asyncio.run(main())
+    run(main)
 
 
 def test_unknown_device_and_wrong_password_get_no_ack_and_are_counted():
@@ -117,7 +125,7 @@ def test_unknown_device_and_wrong_password_get_no_ack_and_are_counted():
         writer.close()
         await gw.stop()
 
-    asyncio.run(main())
+    run(main)
 
 
 def test_time_request_1013_is_answered_with_9013():
@@ -132,7 +140,7 @@ def test_time_request_1013_is_answered_with_9013():
         writer.close()
         await gw.stop()
 
-    asyncio.run(main())
+    run(main)
 
 
 def test_split_merged_and_junk_prefixed_reads_all_get_through():
@@ -156,7 +164,7 @@ def test_split_merged_and_junk_prefixed_reads_all_get_through():
         writer.close()
         await gw.stop()
 
-    asyncio.run(main())
+    run(main)
 
 
 def test_bad_crc_and_truncated_packets_are_rejected_by_reason_without_answer():
@@ -175,7 +183,7 @@ def test_bad_crc_and_truncated_packets_are_rejected_by_reason_without_answer():
         writer.close()
         await gw.stop()
 
-    asyncio.run(main())
+    run(main)
 
 
 def test_nothing_is_acknowledged_that_was_not_stored_and_a_resend_is_not_duplicated():
@@ -196,7 +204,7 @@ def test_nothing_is_acknowledged_that_was_not_stored_and_a_resend_is_not_duplica
         writer.close()
         await gw.stop()
 
-    asyncio.run(main())
+    run(main)
 
 
 def test_split_packet_parts_are_acknowledged_after_the_whole_is_stored():
@@ -220,7 +228,7 @@ def test_split_packet_parts_are_acknowledged_after_the_whole_is_stored():
         writer.close()
         await gw.stop()
 
-    asyncio.run(main())
+    run(main)
 
 
 def test_idle_connections_are_closed():
@@ -233,7 +241,7 @@ def test_idle_connections_are_closed():
         writer.close()
         await gw.stop()
 
-    asyncio.run(main())
+    run(main)
 
 
 def test_rate_limit_drops_a_flood_beyond_the_burst():
@@ -248,7 +256,7 @@ def test_rate_limit_drops_a_flood_beyond_the_burst():
         writer.close()
         await gw.stop()
 
-    asyncio.run(main())
+    run(main)
 
 
 def test_a_stream_without_packet_ends_does_not_grow_the_buffer():
@@ -267,7 +275,7 @@ def test_a_stream_without_packet_ends_does_not_grow_the_buffer():
         writer.close()
         await gw.stop()
 
-    asyncio.run(main())
+    run(main)
 
 
 def test_many_devices_gateway_restart_and_resend_without_duplicates():
@@ -325,4 +333,4 @@ def test_many_devices_gateway_restart_and_resend_without_duplicates():
         assert len(store.rows) == 500  # one row per device and minute, resends included
         assert stored_at_stop <= set(store.rows)
 
-    asyncio.run(main())
+    run(main)
