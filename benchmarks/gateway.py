@@ -192,19 +192,25 @@ def bench_network(args) -> list[str]:
 
     n, per = args.connections, args.per_device
     packets = make_packets(n * per)
-    by_device = [packets[i::n] for i in range(n)] if n <= 1000 else None
+    wants = [hj212.decode(raw).wants_ack for raw in packets]
+    by_device = [list(zip(packets[i::n], wants[i::n], strict=True)) for i in range(n)] if n <= 1000 else None
     if by_device is None:
         return ["skipped: --connections above 1000 (the packet builder has 1,000 devices)"]
 
     async def device(raws, port, latencies):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         reframer = hj212.Reframer()
-        for raw in raws:
+        for raw, wants_ack in raws:
             t0 = time.perf_counter()
             writer.write(raw)
+            if not wants_ack:  # a 2005-era device: no reply to wait for
+                continue
             got = []
             while not got:
-                got = [f for f in reframer.feed(await reader.read(4096)) if isinstance(f, bytes)]
+                data = await reader.read(4096)
+                if not data:
+                    raise ConnectionError("the gateway closed the connection")
+                got = [f for f in reframer.feed(data) if isinstance(f, bytes)]
             latencies.append(time.perf_counter() - t0)
         writer.close()
 
@@ -224,9 +230,11 @@ def bench_network(args) -> list[str]:
     p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] * 1000
     return [
         f"{n} connections x {per} packets, in-memory store (no database), devices in the same process",
-        f"acknowledged              {len(latencies) / wall:>10,.0f} packets/s wall  ({len(latencies) / cpu:,.0f}/s CPU)",
+        f"stored                    {len(store.rows) / wall:>10,.0f} packets/s wall  ({len(store.rows) / cpu:,.0f}/s CPU), "
+        f"{len(latencies) / wall:,.0f} acks/s",
         f"ack latency (device side) p50 {latencies[len(latencies) // 2] * 1000:.1f} ms, p99 {p99:.1f} ms",
-        f"stored {len(store.rows):,} of {len(latencies):,}; rejected {sum(stats.rejected.values())}",
+        f"stored {len(store.rows):,} of {len(packets):,} sent ({len(latencies):,} asked for an ack); rejected "
+        f"{sum(stats.rejected.values())}",
         "no PASS/FAIL here: the end-to-end target (>= 5,000 packets/s stored on PostgreSQL, p99 <= 200 ms) "
         "needs the database store",
     ]
