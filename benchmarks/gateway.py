@@ -212,7 +212,9 @@ def bench_network(args) -> list[str]:
                     raise ConnectionError("the gateway closed the connection")
                 got = [f for f in reframer.feed(data) if isinstance(f, bytes)]
             latencies.append(time.perf_counter() - t0)
+        await writer.drain()
         writer.close()
+        await writer.wait_closed()
 
     async def main():
         store = _MemoryStore()
@@ -221,6 +223,10 @@ def bench_network(args) -> list[str]:
         latencies: list[float] = []
         c0, w0 = time.process_time(), time.perf_counter()
         await asyncio.gather(*(device(raws, gw.port, latencies) for raws in by_device))
+        for _ in range(500):  # packets of devices that wanted no ack may still be on their way
+            if len(store.rows) >= len(packets):
+                break
+            await asyncio.sleep(0.01)
         cpu, wall = time.process_time() - c0, time.perf_counter() - w0
         await gw.stop()
         return store, gw.stats, latencies, cpu, wall

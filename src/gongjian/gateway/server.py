@@ -137,7 +137,7 @@ class Gateway:
         self._writers: set[asyncio.StreamWriter] = set()
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._connection, self.host, self.port)
+        self._server = await asyncio.start_server(self._connection, self.host, self.port, backlog=1024)
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("HJ 212 网关监听 / gateway listening on %s:%s", self.host, self.port)
 
@@ -152,14 +152,18 @@ class Gateway:
         if self._server is not None:
             self._server.close()
         # a connection accepted just before close may start its handler only now: it sees _closing
-        for _ in range(3):
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while True:
             for writer in list(self._writers):
                 writer.transport.abort()
             for task in list(self._tasks):
                 task.cancel()
             if self._tasks:
-                await asyncio.wait(list(self._tasks), timeout=5)
-            await asyncio.sleep(0)
+                await asyncio.wait(list(self._tasks), timeout=2)
+            await asyncio.sleep(0.02)
+            if not self._tasks or loop.time() > deadline:
+                break
         if self._server is not None:  # it waits for the connections to be gone
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._server.wait_closed(), 5)
@@ -206,11 +210,15 @@ class Gateway:
             pass
         finally:
             stats.connections_open -= 1
-            self._tasks.discard(task)
             self._writers.discard(writer)
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
+            try:
+                writer.close()
+                # end normally even when stop() cancels us here: asyncio's stream callback would log a
+                # cancelled handler as an error
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await writer.wait_closed()
+            finally:
+                self._tasks.discard(task)
 
     async def _frame(self, raw: bytes, writer, peer, bucket: _Bucket, reassembler: hj212.Reassembler,
                      known: dict) -> None:
