@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 __all__ = [
     "DATA_FLAGS", "MAX_DATA", "MAX_FRAME", "REASONS",
     "Packet", "Reassembler", "Reframer", "Rejection",
-    "build", "crc16", "crc16_bytewise", "crc_hex", "decode", "encode", "reply",
+    "build", "crc16", "crc16_bytewise", "crc_hex", "decode", "encode", "frame", "frames", "join", "now_qn", "reply",
 ]
 
 MAX_DATA = 1024                  # bytes in the data segment
