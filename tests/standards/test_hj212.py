@@ -403,6 +403,16 @@ def test_reframer_truncated_packet_then_a_good_one():
     assert _frames(out) == [EX1[:-2]]
 
 
+def test_reframer_resyncs_on_an_inner_header_even_when_the_length_promise_lands_on_a_crlf():
+    # three cut-off 2051 packets, 40 NULs and the standard's example: 423 bytes, so the first packet's
+    # "0411" promises a CRLF exactly where the example's CRLF stands
+    stream = EX2[:90] * 3 + b"\x00" * 40 + EX1
+    assert stream[421:423] == b"\r\n"
+    out = Reframer().feed(stream)
+    assert [x.code for x in out if isinstance(x, Rejection)] == ["truncated", "truncated", "truncated"]
+    assert _frames(out) == [EX1[:-2]]
+
+
 def test_reframer_wrong_length_field_still_frames_on_crlf():
     bad = b"##0999" + EX1[6:]
     r = Reframer()
@@ -520,3 +530,32 @@ def test_encode_then_decode_is_the_identity(p):
     assert q.ok, q.error
     assert q.same_content(p), (p, q)
     assert encode(q) == raw
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=2000), max_size=12),
+       st.lists(st.sampled_from([EX1, EX2, b"junk#", b"#", b"\r\n", EX2[:90], b"##0101", b"\x00" * 40]), max_size=8))
+def test_reframing_does_not_depend_on_how_the_stream_is_cut(cuts, pieces):
+    stream = b"".join(pieces) + EX1
+    whole = Reframer().feed(stream)
+    r = Reframer()
+    got: list = []
+    last = 0
+    for cut in [*sorted(cuts), len(stream)]:
+        cut = min(cut, len(stream))
+        got += r.feed(stream[last:cut])
+        last = max(last, cut)
+        assert r.buffered < hj212.MAX_FRAME
+    frames_whole = [x for x in whole if isinstance(x, bytes)]
+    assert [x for x in got if isinstance(x, bytes)] == frames_whole
+    assert frames_whole[-1] == EX1[:-2]  # whatever came before, the last good packet comes through
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.binary(max_size=3000), max_size=6))
+def test_reframer_on_random_reads_never_raises_and_stays_bounded(reads):
+    r = Reframer()
+    for data in reads:
+        for item in r.feed(data):
+            assert isinstance(item, bytes) or item.code in {"junk", "truncated", "oversize"}
+        assert r.buffered < hj212.MAX_FRAME

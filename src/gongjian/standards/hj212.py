@@ -729,7 +729,8 @@ class Reframer:
     when 1036 bytes pass without a packet end. Between calls it holds at most one maximum frame.
 
     A frame ends at the length field's promise when CRLF stands there, else at the first CRLF
-    (a wrong length field with a correct CRC is common; the CRC decides later)."""
+    (a wrong length field with a correct CRC is common; the CRC decides later). A ``##`` inside
+    always starts a new frame (the receiver resynchronises on it)."""
 
     def __init__(self, max_frame: int = MAX_FRAME):
         self.max_frame = max_frame
@@ -766,7 +767,7 @@ class Reframer:
             length = buf[pos + 2:pos + 6]
             if len(length) == 4 and length.isdigit():
                 end = pos + 10 + int(length)
-                if buf[end:end + 2] == b"\r\n":
+                if buf[end:end + 2] == b"\r\n" and buf.find(b"##", pos + 2, end) < 0:
                     out.append(buf[pos:end])
                     pos = end + 2
                     continue
