@@ -502,13 +502,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_ledger_commands(sub)
 
-    from gongjian.reporting.commands import add_commands as add_docs_commands
-
-    add_docs_commands(sub)
-
     from gongjian.gateway.commands import add_commands as add_hj212_commands
 
     add_hj212_commands(sub)
+
+    from gongjian.reporting.commands import add_commands as add_docs_commands
+
+    add_docs_commands(sub)
 
     p = sub.add_parser("escalate", help="超期督办扫描 / run the escalation scan",
                        description="按各专项行动的督办规则，把超期案件升级为预警、挂牌督办、约谈、问责；每级只记一次，"
