@@ -510,6 +510,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_ledger_commands(sub)
 
+    from gongjian.gateway.commands import add_commands as add_hj212_commands
+
+    add_hj212_commands(sub)
+
     from gongjian.reporting.commands import add_commands as add_docs_commands
 
     add_docs_commands(sub)

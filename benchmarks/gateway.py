@@ -1,0 +1,268 @@
+"""Benchmark: the HJ 212 device gateway — the decode half.
+
+What it measures
+----------------
+* decode: ``hj212.decode`` (lenient, as the gateway receives) of ``--packets`` distinct realistic
+  minute-data packets (CN=2051, Flag=5, ack wanted): construction-site dust monitors (ST=39: TSP, PM10,
+  PM2.5, noise, wind, temperature, humidity, pressure, each with Avg/Min/Max/Flag, 600-750 bytes) and
+  ambient air stations (ST=22, the digest's second example's shape: six pollutants and five
+  meteorological factors with Avg/Flag, about 400 bytes), a few percent of them from 2005-era devices
+  (no QN, 14-character MN, lower-case CRC) and some with a non-N flag; in packets/s on one core (process
+  CPU time, so other work on the machine does not count against it; wall time printed beside it);
+* re-frame + decode: the same packets as one byte stream cut into 4,096-byte reads through
+  ``hj212.Reframer`` and then decoded, as a connection handler does;
+* strict decode, for comparison;
+* baseline: Appendix A's CRC as the byte loop a straightforward decoder runs
+  (``register = T[(register >> 8) ^ b]``) over the same data segments, and nothing else. The ratio
+  decode / baseline above 1 means the whole decode costs less than that loop alone.
+
+Target: decode >= 50,000 packets/s on one core.
+
+* network, in-memory store: ``--connections`` devices on loopback through ``gateway.server.Gateway``,
+  each sending ``--per-device`` packets and waiting for each 9014; acknowledged packets/s and the
+  device-side ack latency. The store is a dict and the devices run in the same process, so this is the
+  server's own cost, not the end-to-end figure; it has no target.
+
+The end-to-end half (1,000 concurrent device connections on loopback, packets/s stored and acknowledged,
+p99 ack latency, on SQLite and PostgreSQL; target >= 5,000 packets/s on PostgreSQL with p99 <= 200 ms)
+needs the stations and readings of the air module to store into. It is not measured yet; it will go in
+as another ``SECTIONS`` entry with the database ``DeviceStore``.
+
+No database is needed. Run from the repository root:
+
+    .venv/bin/python benchmarks/gateway.py
+    .venv/bin/python benchmarks/gateway.py --packets 20000 --runs 5
+
+It is a benchmark, not a test: it always exits 0 and prints PASS/FAIL against the target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from gongjian.standards import hj212
+
+TARGET_DECODE = 50_000.0
+
+DUST = [  # factor code, typical value, spread, decimals
+    ("a34001", 160.0, 80.0, 1), ("a34002", 90.0, 45.0, 1), ("a34004", 45.0, 25.0, 1), ("LA", 58.0, 8.0, 1),
+    ("a01007", 2.1, 1.5, 1), ("a01008", 180.0, 179.0, 0), ("a01001", 24.0, 6.0, 1), ("a01002", 60.0, 20.0, 1),
+    ("a01006", 100.9, 1.2, 2),
+]
+AIR = [
+    ("a21004", 30.0, 20.0, 0), ("a05024", 80.0, 50.0, 0), ("a21026", 8.0, 5.0, 0), ("a21005", 0.6, 0.3, 3),
+    ("a34004", 40.0, 25.0, 0), ("a34002", 75.0, 40.0, 0), ("a01007", 2.0, 1.5, 1), ("a01008", 180.0, 179.0, 0),
+    ("a01001", 22.0, 8.0, 0), ("a01002", 60.0, 20.0, 0), ("a01006", 100.0, 2.0, 1),
+]
+
+
+def _value(rng: random.Random, mean: float, spread: float, decimals: int):
+    v = max(0.0, rng.gauss(mean, spread / 2))
+    return round(v) if decimals == 0 else round(v, decimals)
+
+
+def make_packets(n: int, seed: int = 212) -> list[bytes]:
+    """``n`` distinct minute-data packets from 1,000 devices over consecutive minutes."""
+    rng = random.Random(seed)
+    start = dt.datetime(2026, 6, 1, 0, 0)
+    out = []
+    for i in range(n):
+        device = i % 1000
+        minute = start + dt.timedelta(minutes=i // 1000)
+        sent = minute + dt.timedelta(seconds=30 + rng.randint(0, 25), milliseconds=rng.randint(0, 999))
+        old = device % 25 == 0  # a 2005-era device
+        dust = device % 5 != 0
+        flag = "N" if rng.random() > 0.03 else rng.choice("FMDCTB")
+        values = {}
+        for code, mean, spread, decimals in (DUST if dust else AIR):
+            avg = _value(rng, mean, spread, decimals)
+            if dust:
+                lo, hi = sorted((_value(rng, mean, spread, decimals), _value(rng, mean, spread, decimals)))
+                values[code] = {"Avg": avg, "Min": min(lo, avg), "Max": max(hi, avg), "Flag": flag}
+            else:
+                values[code] = {"Avg": avg, "Flag": flag}
+        mn = f"4107{device:010d}" if old else f"{0x0100_00A8_9000_0000_0000_0000 + device:024X}"
+        raw = hj212.build(cn="2051", mn=mn, st="39" if dust else "22", pw="123456",
+                          qn=None if old else hj212.now_qn(sent), flag=None if old else 5,
+                          data_time=minute, values=values)
+        if old:
+            raw = raw[:-6] + raw[-6:-2].lower() + b"\r\n"
+        out.append(raw)
+    return out
+
+
+def _rate(fn, items, runs: int) -> tuple[float, float]:
+    """Best-of-runs packets/s by process CPU time, and the median by wall time."""
+    cpu, wall = [], []
+    for _ in range(runs):
+        c0, w0 = time.process_time(), time.perf_counter()
+        fn(items)
+        cpu.append(time.process_time() - c0)
+        wall.append(time.perf_counter() - w0)
+    return len(items) / min(cpu), len(items) / statistics.median(wall)
+
+
+def bench_decode(args) -> list[str]:
+    packets = make_packets(args.packets)
+    sizes = [len(p) for p in packets]
+    decoded = [hj212.decode(p) for p in packets]
+    bad = [d.error for d in decoded if not d.ok]
+    assert not bad, bad[:3]
+    assert sum(len(d.values) for d in decoded) > 8 * len(packets)
+    stream = b"".join(packets)
+    chunks = [stream[i:i + 4096] for i in range(0, len(stream), 4096)]
+    segments = [p[6:-6] for p in packets]
+    table = hj212._T
+
+    def decode_all(items):
+        decode = hj212.decode
+        for p in items:
+            decode(p)
+
+    def decode_strict(items):
+        decode = hj212.decode
+        for p in items:
+            decode(p, strict=True)
+
+    def reframe_decode(items):
+        reframer = hj212.Reframer()
+        decode = hj212.decode
+        n = 0
+        for chunk in items:
+            for frame in reframer.feed(chunk):
+                decode(frame)
+                n += 1
+        assert n == len(packets)
+
+    def baseline(items):
+        for data in items:
+            register = 0xFFFF
+            for b in data:
+                register = table[(register >> 8) ^ b]
+
+    lines = [f"packets: {len(packets):,} distinct, {min(sizes)}-{max(sizes)} bytes (mean {statistics.mean(sizes):.0f}), "
+             f"{sum(1 for p in packets if b'ST=39' in p):,} dust monitors, "
+             f"{sum(1 for d in decoded if d.qn is None):,} from 2005-era devices"]
+    dec_cpu, dec_wall = _rate(decode_all, packets, args.runs)
+    strict_cpu, _ = _rate(decode_strict, packets, args.runs)
+    base_cpu, _ = _rate(baseline, segments, max(1, args.runs // 2))
+    cpu, wall = _rate(lambda _c: reframe_decode(chunks), packets, args.runs)
+    lines += [
+        f"decode (lenient)          {dec_cpu:>10,.0f} packets/s CPU  ({dec_wall:,.0f}/s wall)  "
+        f"ratio to baseline {dec_cpu / base_cpu:.2f}",
+        f"re-frame + decode         {cpu:>10,.0f} packets/s CPU  ({wall:,.0f}/s wall)  "
+        f"{cpu * statistics.mean(sizes) / 1e6:.1f} MB/s",
+        f"decode (strict)           {strict_cpu:>10,.0f} packets/s CPU",
+        f"baseline: CRC byte loop   {base_cpu:>10,.0f} packets/s CPU",
+        f"{'PASS' if dec_cpu >= TARGET_DECODE else 'FAIL'}  decode >= {TARGET_DECODE:,.0f} packets/s on one core "
+        f"({dec_cpu:,.0f})",
+    ]
+    return lines
+
+
+class _MemoryStore:
+    """Every device known, every packet kept in a dict keyed like the database's dedup key."""
+
+    def __init__(self):
+        self.rows = {}
+
+    def authenticate(self, mn, pw):
+        return True
+
+    def store(self, packet):
+        self.rows.setdefault((packet.mn, packet.cn, packet.data_time), packet)
+        return True
+
+
+def bench_network(args) -> list[str]:
+    """``--connections`` devices on loopback, each sending ``--per-device`` minute packets that ask
+    for an ack and waiting for each ack before the next, through the real server, into a dict.
+    Devices and gateway share this one process and core."""
+    import asyncio
+
+    from gongjian.gateway.server import Gateway
+
+    n, per = args.connections, args.per_device
+    packets = make_packets(n * per)
+    wants = [hj212.decode(raw).wants_ack for raw in packets]
+    by_device = [list(zip(packets[i::n], wants[i::n], strict=True)) for i in range(n)] if n <= 1000 else None
+    if by_device is None:
+        return ["skipped: --connections above 1000 (the packet builder has 1,000 devices)"]
+
+    async def device(raws, port, latencies):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        reframer = hj212.Reframer()
+        for raw, wants_ack in raws:
+            t0 = time.perf_counter()
+            writer.write(raw)
+            if not wants_ack:  # a 2005-era device: no reply to wait for
+                continue
+            got = []
+            while not got:
+                data = await reader.read(4096)
+                if not data:
+                    raise ConnectionError("the gateway closed the connection")
+                got = [f for f in reframer.feed(data) if isinstance(f, bytes)]
+            latencies.append(time.perf_counter() - t0)
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+
+    async def main():
+        store = _MemoryStore()
+        gw = Gateway(store, port=0, blocking_store=False, rate=1000, burst=1000)
+        await gw.start()
+        latencies: list[float] = []
+        c0, w0 = time.process_time(), time.perf_counter()
+        await asyncio.gather(*(device(raws, gw.port, latencies) for raws in by_device))
+        for _ in range(500):  # packets of devices that wanted no ack may still be on their way
+            if len(store.rows) >= len(packets):
+                break
+            await asyncio.sleep(0.01)
+        cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+        await gw.stop()
+        return store, gw.stats, latencies, cpu, wall
+
+    store, stats, latencies, cpu, wall = asyncio.run(main())
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] * 1000
+    return [
+        f"{n} connections x {per} packets, in-memory store (no database), devices in the same process",
+        f"stored                    {len(store.rows) / wall:>10,.0f} packets/s wall  ({len(store.rows) / cpu:,.0f}/s CPU), "
+        f"{len(latencies) / wall:,.0f} acks/s",
+        f"ack latency (device side) p50 {latencies[len(latencies) // 2] * 1000:.1f} ms, p99 {p99:.1f} ms",
+        f"stored {len(store.rows):,} of {len(packets):,} sent ({len(latencies):,} asked for an ack); rejected "
+        f"{sum(stats.rejected.values())}",
+        "no PASS/FAIL here: the end-to-end target (>= 5,000 packets/s stored on PostgreSQL, p99 <= 200 ms) "
+        "needs the database store",
+    ]
+
+
+SECTIONS = [("decode", bench_decode), ("network, in-memory store", bench_network)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--packets", type=int, default=20_000, help="distinct packets to decode (default 20,000)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per figure, best CPU time kept (default 5)")
+    parser.add_argument("--connections", type=int, default=200, help="device connections (default 200, max 1000)")
+    parser.add_argument("--per-device", type=int, default=20, help="packets per device (default 20)")
+    args = parser.parse_args(argv)
+    print(f"HJ 212 gateway benchmark, Python {sys.version.split()[0]}, one process")
+    for name, fn in SECTIONS:
+        print(f"\n== {name}")
+        for line in fn(args):
+            print(line, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
