@@ -6,7 +6,7 @@ import datetime as dt
 import math
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from gongjian.core import audit
@@ -31,9 +31,9 @@ from gongjian.ledger.models import (
     Source,
     Status,
 )
-from gongjian.org.models import LeaderAssignment, Role, Unit
+from gongjian.org.models import Role, Unit, User
 from gongjian.org.permissions import require
-from gongjian.org.selectors import locate_grid
+from gongjian.org.selectors import locate_grid_unit, responsible_leader_id
 
 
 def today() -> dt.date:
@@ -276,16 +276,9 @@ def _next_number(campaign: Campaign, year: int) -> int:
 
 
 def _responsible_leader(unit: Unit | None):
-    """The 分包 leader of the unit or its nearest ancestor that has one."""
-    if unit is None:
-        return None
-    ids = [unit.pk, *reversed(unit.ancestor_ids)]
-    found = {la.unit_id: la.leader for la in LeaderAssignment.objects.filter(unit_id__in=ids)
-             .select_related("leader").order_by("id")}
-    for uid in ids:
-        if uid in found:
-            return found[uid]
-    return None
+    """The 分包 leader of the unit or its nearest ancestor that has one (the first assigned)."""
+    leader_id = responsible_leader_id(unit)
+    return None if leader_id is None else User.objects.get(pk=leader_id)
 
 
 @transaction.atomic
@@ -315,13 +308,13 @@ def case_report(*, actor, campaign: Campaign, category: Category, title: str, so
         raise Invalid(f"紧急程度“{priority}”无效 / unknown priority", field="priority")
     if (lng is None) != (lat is None):
         raise Invalid("经度和纬度必须同时填写 / give both lng and lat", field="lng")
-    grid = None
+    grid_id = None
     if lng is not None:
         if not (-180 <= lng <= 180 and -90 <= lat <= 90):
             raise Invalid("坐标超出范围 / coordinates out of range", field="lng")
-        grid = locate_grid(lng, lat)
-        if unit is None and grid is not None:
-            unit = grid.unit
+        grid_id, grid_unit_id = locate_grid_unit(lng, lat)
+        if unit is None and grid_unit_id is not None:
+            unit = Unit.objects.get(pk=grid_unit_id)
     if kind == CaseKind.TASK and not _is_dispatcher(actor):
         raise Forbidden("只有指挥部可以下达计划任务 / only the command post creates planned tasks")
     moment = reported_at or timezone.now()
@@ -330,9 +323,9 @@ def case_report(*, actor, campaign: Campaign, category: Category, title: str, so
     case = Case.objects.create(
         campaign=campaign, year=year, number=number, serial=f"{campaign.serial_prefix}〔{year}〕{number:04d}",
         kind=kind, source=source, category=category, title=title, description=description.strip(),
-        address=address.strip(), lng=lng, lat=lat, grid=grid, unit=unit, priority=priority,
+        address=address.strip(), lng=lng, lat=lat, grid_id=grid_id, unit=unit, priority=priority,
         status=Status.REPORTED, reported_by=actor, reporter_unit=getattr(actor, "unit", None),
-        reported_at=moment, leader=_responsible_leader(unit),
+        reported_at=moment, leader_id=responsible_leader_id(unit),
     )
     audit.record(actor=actor, action="case.report", obj=case, after=case.snapshot())
     if kind == CaseKind.TASK:
@@ -373,43 +366,68 @@ def transition(*, actor, case: Case, action: str, reason: str = "", unit: Unit |
         raise Forbidden(f"“{move.label}”只能由{flows.WHO_LABEL[move.who]}操作 / not permitted")
     before = case.snapshot()
     now = timezone.now()
+    changed = ["status", "updated_at"]  # the columns this move writes (and only those)
+    needs_after_photo = None
     if action == "reject":
         case.rejection_reason = reason = _require_reason(reason, "不予立案")
+        changed.append("rejection_reason")
     elif action == "assign":
         _apply_assignment(case, unit=unit, deadline=deadline, workdays=workdays, handler=handler,
                           lead_unit=lead_unit)
+        changed += ["unit", "lead_unit", "handler", "leader", "assigned_on", "deadline", "warn_on"]
     elif action == "accept":
         if actor is not None and case.handler_id is None and actor.has_role(Role.HANDLER):
             case.handler = actor
+            changed.append("handler")
     elif action == "return":
         reason = _require_reason(reason, "回退")
         case.return_count += 1
+        changed.append("return_count")
     elif action == "submit":
-        if not case.evidence.filter(stage=EvidenceStage.AFTER).exists():
-            raise Invalid("提交整改前请上传整改后照片 / upload after-photos before submitting", field="evidence")
+        needs_after_photo = "提交整改前请上传整改后照片 / upload after-photos before submitting"
         case.submitted_at = now
         case.submitted_on_time = case.deadline is None or today() <= case.deadline
+        changed += ["submitted_at", "submitted_on_time"]
     elif action == "close":
-        if not case.evidence.filter(stage=EvidenceStage.AFTER).exists():
-            raise Invalid("没有整改后照片，不能销号 / no after-evidence, cannot close", field="evidence")
+        needs_after_photo = "没有整改后照片，不能销号 / no after-evidence, cannot close"
         case.closed_at = now
         case.closed_by = actor
         case.closed_on_time = case.deadline is None or today() <= case.deadline
+        changed += ["closed_at", "closed_by", "closed_on_time"]
     elif action == "rework":
         reason = _require_reason(reason, "返工")
         case.rework_count += 1
         case.submitted_at = None
+        changed += ["rework_count", "submitted_at"]
     elif action == "hang":
         if not (plan or "").strip():
             raise Invalid("挂账须填写整改计划 / a plan is required", field="plan")
         if review_on is None or review_on <= today():
             raise Invalid("挂账须填写今天以后的复查日期 / a future review date is required", field="review_on")
         case.long_term_plan, case.long_term_review_on = plan.strip(), review_on
+        changed += ["long_term_plan", "long_term_review_on"]
     case.status = move.target
-    case.save()
+    if needs_after_photo:
+        # The after-photo check and the write in one statement: no row is written without one.
+        if not _save_if_after_photo(case, changed):
+            raise Invalid(needs_after_photo, field="evidence")
+    else:
+        case.save(update_fields=changed)
     audit.record(actor=actor, action=f"case.{action}", obj=case, before=before, after=case.snapshot(),
                  reason=reason)
     return case
+
+
+def _save_if_after_photo(case: Case, fields: list[str]) -> bool:
+    """``case.save(update_fields=fields)`` only if the case has an after-photo; False (and nothing
+    written) when it has none."""
+    case.updated_at = timezone.now()
+    values = {}
+    for name in fields:
+        field = Case._meta.get_field(name)
+        values[field.attname] = getattr(case, field.attname)
+    has_photo = Exists(Evidence.objects.filter(case_id=OuterRef("pk"), stage=EvidenceStage.AFTER))
+    return Case.objects.filter(pk=case.pk).filter(has_photo).update(**values) == 1
 
 
 def _apply_assignment(case: Case, *, unit, deadline, workdays, handler, lead_unit) -> None:
@@ -433,7 +451,7 @@ def _apply_assignment(case: Case, *, unit, deadline, workdays, handler, lead_uni
     case.unit = unit
     case.lead_unit = lead_unit
     case.handler = handler
-    case.leader = _responsible_leader(unit)
+    case.leader_id = responsible_leader_id(unit)
     case.assigned_on = assigned_on
     case.deadline = deadline
     case.warn_on = warn_date(assigned_on, deadline)

@@ -71,6 +71,7 @@ from gongjian.ledger.models import (
 )
 from gongjian.org.models import Unit, User
 from gongjian.org.permissions import require
+from gongjian.org.selectors import responsible_leader_id
 
 # ===================================================================== export
 
@@ -1234,8 +1235,7 @@ def _write(*, actor, campaign: Campaign, valid: list[_Valid], result: ImportResu
     # Everything that reads the database first: the rows are streamed while the connection is busy.
     for v in valid:
         if v.unit_id not in leaders:
-            leader = services._responsible_leader(units[v.unit_id])
-            leaders[v.unit_id] = leader.pk if leader else None
+            leaders[v.unit_id] = responsible_leader_id(units[v.unit_id])
         if v.unit_id is not None and v.deadline is not None and v.deadline not in warn:
             warn[v.deadline] = services.warn_date(today, v.deadline)
 
