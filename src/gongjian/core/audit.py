@@ -79,13 +79,19 @@ def _locked_head() -> ChainHead:
     it while keeping nothing else either; rebuilding it from the newest event keeps the chain linear
     instead of failing every write. ON CONFLICT DO NOTHING lets concurrent writers race safely.
     """
-    try:
-        return ChainHead.objects.select_for_update().get(pk=1)
-    except ChainHead.DoesNotExist:
-        last = AuditEvent.objects.order_by("-seq").only("seq", "hash").first()
-        seed = ChainHead(pk=1, last_seq=last.seq if last else 0, last_hash=last.hash if last else GENESIS_HASH)
-        ChainHead.objects.bulk_create([seed], ignore_conflicts=True)
-        return ChainHead.objects.select_for_update().get(pk=1)
+    connection = connections[router.db_for_write(ChainHead)]
+    quote = connection.ops.quote_name
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:  # (the ORM's .get() costs more to build than to run here)
+        cursor.execute(f"SELECT {quote('last_seq')}, {quote('last_hash')} FROM {quote(ChainHead._meta.db_table)} "
+                       f"WHERE {quote(ChainHead._meta.pk.column)} = 1{lock}")
+        row = cursor.fetchone()
+    if row is not None:
+        return ChainHead.from_db(connection.alias, ["id", "last_seq", "last_hash"], (1, *row))
+    last = AuditEvent.objects.order_by("-seq").only("seq", "hash").first()
+    seed = ChainHead(pk=1, last_seq=last.seq if last else 0, last_hash=last.hash if last else GENESIS_HASH)
+    ChainHead.objects.bulk_create([seed], ignore_conflicts=True)
+    return ChainHead.objects.select_for_update().get(pk=1)
 
 
 def record(*, actor, action: str, obj=None, object_type: str | None = None,
