@@ -6,7 +6,6 @@ import datetime as dt
 import math
 
 from django.db import connections, router, transaction
-from django.db.models import Exists, OuterRef
 from django.db.models.query import get_related_populators
 from django.utils import timezone
 
@@ -457,27 +456,38 @@ def transition(*, actor, case: Case, action: str, reason: str = "", unit: Unit |
         case.long_term_plan, case.long_term_review_on = plan.strip(), review_on
         changed += ["long_term_plan", "long_term_review_on"]
     case.status = move.target
-    if needs_after_photo:
-        # The after-photo check and the write in one statement: no row is written without one.
-        if not _save_if_after_photo(case, changed):
+    # (For submit and close the after-photo check and the write are one statement.)
+    if not _write_case(case, changed, need_after_photo=bool(needs_after_photo)):
+        if needs_after_photo:
             raise Invalid(needs_after_photo, field="evidence")
-    else:
-        case.save(update_fields=changed)
+        raise Case.DoesNotExist("the case row vanished under its lock")
     audit.record(actor=actor, action=f"case.{action}", obj=case, before=before, after=case.snapshot(),
                  reason=reason)
     return case
 
 
-def _save_if_after_photo(case: Case, fields: list[str]) -> bool:
-    """``case.save(update_fields=fields)`` only if the case has an after-photo; False (and nothing
-    written) when it has none."""
+def _write_case(case: Case, fields: list[str], *, need_after_photo: bool = False) -> bool:
+    """``case.save(update_fields=fields)`` as one plain UPDATE (``updated_at`` set as auto_now would).
+    With ``need_after_photo`` the row is written only if the case has an after-photo: the check and
+    the write in one statement. False when nothing was written."""
+    connection = connections[router.db_for_write(Case)]
+    quote = connection.ops.quote_name
     case.updated_at = timezone.now()
-    values = {}
+    sets, params = [], []
     for name in fields:
         field = Case._meta.get_field(name)
-        values[field.attname] = getattr(case, field.attname)
-    has_photo = Exists(Evidence.objects.filter(case_id=OuterRef("pk"), stage=EvidenceStage.AFTER))
-    return Case.objects.filter(pk=case.pk).filter(has_photo).update(**values) == 1
+        sets.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(getattr(case, field.attname), connection))
+    sql = f"UPDATE {quote(Case._meta.db_table)} SET {', '.join(sets)} WHERE {quote('id')} = %s"
+    params.append(case.pk)
+    if need_after_photo:
+        evidence = Evidence._meta
+        sql += (f" AND EXISTS (SELECT 1 FROM {quote(evidence.db_table)} WHERE {quote('case_id')} = %s "
+                f"AND {quote(evidence.get_field('stage').column)} = %s)")
+        params += [case.pk, EvidenceStage.AFTER.value]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
 
 
 def _apply_assignment(case: Case, *, unit, deadline, workdays, handler, lead_unit) -> None:
