@@ -16,9 +16,9 @@ def _grid_signature():
     return agg["n"], agg["changed"], agg["top"]
 
 
-def _build_index() -> GridIndex:
-    rows = list(Grid.objects.order_by("code").values_list("pk", "geometry"))
-    return GridIndex([pk for pk, _ in rows], [parse_polygon(g) for _, g in rows])
+def _build_index() -> tuple[GridIndex, dict[int, int]]:
+    rows = list(Grid.objects.order_by("code").values_list("pk", "geometry", "unit_id"))
+    return GridIndex([pk for pk, _, _ in rows], [parse_polygon(g) for _, g, _ in rows]), {pk: u for pk, _, u in rows}
 
 
 _index_cache = TableCache("grid_index", build=_build_index, signature=_grid_signature, models=[Grid])
@@ -26,7 +26,7 @@ _index_cache = TableCache("grid_index", build=_build_index, signature=_grid_sign
 
 def grid_index() -> GridIndex:
     """The point -> grid index over all grids (a per-process copy, see ``core.cache``)."""
-    return _index_cache.get()
+    return _index_cache.get()[0]
 
 
 def _leader_signature():
@@ -58,17 +58,9 @@ def responsible_leader_id(unit: Unit | None) -> int | None:
 
 def locate_grid_unit(lng: float, lat: float) -> tuple[int | None, int | None]:
     """(grid id, its responsible unit's id) for a WGS-84 point, or (None, None)."""
-    pk = grid_index().locate(lng, lat)
-    if pk is None:
-        return None, None
-    return pk, _grid_units.get().get(pk)
-
-
-def _build_grid_units() -> dict[int, int]:
-    return dict(Grid.objects.values_list("pk", "unit_id"))
-
-
-_grid_units = TableCache("grid_units", build=_build_grid_units, signature=_grid_signature, models=[Grid])
+    index, units = _index_cache.get()
+    pk = index.locate(lng, lat)
+    return (None, None) if pk is None else (pk, units[pk])
 
 
 def locate_grid(lng: float, lat: float) -> Grid | None:
