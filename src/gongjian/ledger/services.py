@@ -365,6 +365,9 @@ class _CaseLoader:
         self.span = (start, end)
         self.init_list = [f[0].target.attname for f in select[start:end]]
         self.populators = get_related_populators(klass_info, select, connection.alias)
+        fields = [column[0] for column in select[0:compiler.col_count]]
+        self.converters = compiler.get_converters(fields)  # (the same for every row: found once)
+        self.plain = not compiler.has_composite_fields(fields)
 
     def load(self, connection, pk) -> Case:
         with connection.cursor() as cursor:
@@ -373,7 +376,11 @@ class _CaseLoader:
         if not rows:
             raise Case.DoesNotExist("Case matching query does not exist.")
         start, end = self.span
-        for row in self.compiler.results_iter(results=[rows]):
+        if not self.plain:
+            rows = self.compiler.results_iter(results=[rows])
+        elif self.converters:
+            rows = self.compiler.apply_converters(rows, self.converters)
+        for row in rows:
             case = Case.from_db(connection.alias, self.init_list, row[start:end])
             for populator in self.populators:
                 populator.populate(row, case)
