@@ -95,6 +95,13 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 elif _db["ENGINE"].startswith("django.db.backends.postgresql"):
     _db.setdefault("OPTIONS", {})
     _db["CONN_HEALTH_CHECKS"] = True
+    # Parameters sent apart from the SQL, so psycopg prepares the statements a connection repeats
+    # (the closed loop's reads and writes) instead of the server parsing and planning each anew.
+    _db["OPTIONS"].setdefault("server_side_binding", env.flag("GONGJIAN_DB_SERVER_SIDE_BINDING", True))
+
+# Per-process copies of the holiday calendar, grid index and 分包 leaders (gongjian.core.cache): how
+# long, in seconds, a write made by another process may go unseen here.
+CACHE_RECHECK_SECONDS = float(os.environ.get("GONGJIAN_CACHE_RECHECK_SECONDS", "").strip() or 2)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"

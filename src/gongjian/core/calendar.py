@@ -19,7 +19,6 @@ import collections
 import dataclasses
 import datetime as dt
 import re
-import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 
 from gongjian.core import audit
+from gongjian.core.cache import TableCache
 from gongjian.core.errors import Conflict, Forbidden, Invalid
 from gongjian.core.models import CalendarDay, HolidayYear
 from gongjian.standards.workdays import MissingYear, WorkCalendar
@@ -80,10 +80,6 @@ def format_day(day) -> str:
 # ----------------------------------------------------------------- reading
 
 
-_cache_lock = threading.Lock()
-_cache: dict = {"signature": None, "calendar": None}
-
-
 def _signature():
     # (Aggregate names must not shadow the "days" relation.)
     agg = HolidayYear.objects.aggregate(n=Count("id", distinct=True), top=Max("id"), changed=Max("updated_at"),
@@ -91,18 +87,20 @@ def _signature():
     return agg["n"], agg["top"], agg["changed"], agg["n_days"], agg["top_day"]
 
 
+def _build() -> WorkCalendar:
+    years = list(HolidayYear.objects.values_list("year", flat=True))
+    overrides: dict[int, dict[dt.date, bool]] = {y: {} for y in years}
+    for date, is_workday, year in CalendarDay.objects.values_list("date", "is_workday", "year__year"):
+        overrides[year][date] = is_workday
+    return WorkCalendar(overrides, years)
+
+
+_calendar_cache = TableCache("work_calendar", build=_build, signature=_signature, models=[HolidayYear, CalendarDay])
+
+
 def work_calendar() -> WorkCalendar:
-    """The working-day calendar of all loaded years; rebuilt when the holiday table changes."""
-    signature = _signature()
-    with _cache_lock:
-        if _cache["signature"] != signature or _cache["calendar"] is None:
-            years = list(HolidayYear.objects.values_list("year", flat=True))
-            overrides: dict[int, dict[dt.date, bool]] = {y: {} for y in years}
-            for date, is_workday, year in CalendarDay.objects.values_list("date", "is_workday", "year__year"):
-                overrides[year][date] = is_workday
-            _cache["calendar"] = WorkCalendar(overrides, years)
-            _cache["signature"] = signature
-        return _cache["calendar"]
+    """The working-day calendar of all loaded years (a per-process copy, see ``core.cache``)."""
+    return _calendar_cache.get()
 
 
 def schedule_text(holiday_year: HolidayYear) -> str:

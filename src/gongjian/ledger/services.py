@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from django.db import transaction
-from django.db.models import Max
+from django.db import connections, router, transaction
+from django.db.models.query import get_related_populators
 from django.utils import timezone
 
 from gongjian.core import audit
@@ -31,9 +31,9 @@ from gongjian.ledger.models import (
     Source,
     Status,
 )
-from gongjian.org.models import LeaderAssignment, Role, Unit
+from gongjian.org.models import Role, Unit, User
 from gongjian.org.permissions import require
-from gongjian.org.selectors import locate_grid
+from gongjian.org.selectors import locate_grid_unit, responsible_leader_id
 
 
 def today() -> dt.date:
@@ -270,22 +270,22 @@ def escalation_rule_delete(*, actor, rule: EscalationRule) -> None:
 
 
 def _next_number(campaign: Campaign, year: int) -> int:
-    Campaign.objects.select_for_update().filter(pk=campaign.pk).first()  # serialises numbering
-    top = Case.objects.filter(campaign=campaign, year=year).aggregate(m=Max("number"))["m"]
+    connection = connections[router.db_for_write(Case)]
+    quote = connection.ops.quote_name
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:  # two small statements, cheaper written than built by the ORM
+        cursor.execute(f"SELECT 1 FROM {quote(Campaign._meta.db_table)} WHERE {quote('id')} = %s{lock}",
+                       [campaign.pk])  # serialises numbering
+        cursor.execute(f"SELECT MAX({quote('number')}) FROM {quote(Case._meta.db_table)} "
+                       f"WHERE {quote('campaign_id')} = %s AND {quote('year')} = %s", [campaign.pk, year])
+        top = cursor.fetchone()[0]
     return (top or 0) + 1
 
 
 def _responsible_leader(unit: Unit | None):
-    """The 分包 leader of the unit or its nearest ancestor that has one."""
-    if unit is None:
-        return None
-    ids = [unit.pk, *reversed(unit.ancestor_ids)]
-    found = {la.unit_id: la.leader for la in LeaderAssignment.objects.filter(unit_id__in=ids)
-             .select_related("leader").order_by("id")}
-    for uid in ids:
-        if uid in found:
-            return found[uid]
-    return None
+    """The 分包 leader of the unit or its nearest ancestor that has one (the first assigned)."""
+    leader_id = responsible_leader_id(unit)
+    return None if leader_id is None else User.objects.get(pk=leader_id)
 
 
 @transaction.atomic
@@ -315,13 +315,13 @@ def case_report(*, actor, campaign: Campaign, category: Category, title: str, so
         raise Invalid(f"紧急程度“{priority}”无效 / unknown priority", field="priority")
     if (lng is None) != (lat is None):
         raise Invalid("经度和纬度必须同时填写 / give both lng and lat", field="lng")
-    grid = None
+    grid_id = None
     if lng is not None:
         if not (-180 <= lng <= 180 and -90 <= lat <= 90):
             raise Invalid("坐标超出范围 / coordinates out of range", field="lng")
-        grid = locate_grid(lng, lat)
-        if unit is None and grid is not None:
-            unit = grid.unit
+        grid_id, grid_unit_id = locate_grid_unit(lng, lat)
+        if unit is None and grid_unit_id is not None:
+            unit = Unit.objects.get(pk=grid_unit_id)
     if kind == CaseKind.TASK and not _is_dispatcher(actor):
         raise Forbidden("只有指挥部可以下达计划任务 / only the command post creates planned tasks")
     moment = reported_at or timezone.now()
@@ -330,9 +330,9 @@ def case_report(*, actor, campaign: Campaign, category: Category, title: str, so
     case = Case.objects.create(
         campaign=campaign, year=year, number=number, serial=f"{campaign.serial_prefix}〔{year}〕{number:04d}",
         kind=kind, source=source, category=category, title=title, description=description.strip(),
-        address=address.strip(), lng=lng, lat=lat, grid=grid, unit=unit, priority=priority,
+        address=address.strip(), lng=lng, lat=lat, grid_id=grid_id, unit=unit, priority=priority,
         status=Status.REPORTED, reported_by=actor, reporter_unit=getattr(actor, "unit", None),
-        reported_at=moment, leader=_responsible_leader(unit),
+        reported_at=moment, leader_id=responsible_leader_id(unit),
     )
     audit.record(actor=actor, action="case.report", obj=case, after=case.snapshot())
     if kind == CaseKind.TASK:
@@ -343,9 +343,58 @@ def case_report(*, actor, campaign: Campaign, category: Category, title: str, so
 # ------------------------------------------------------------------ the loop
 
 
-def _load_for_update(case: Case) -> Case:
+def _case_for_update(pk):
     return (Case.objects.select_for_update(of=("self",)).select_related("unit", "campaign", "category")
-            .get(pk=case.pk))
+            .filter(pk=pk))
+
+
+class _CaseLoader:
+    """``_case_for_update`` compiled once per connection (the SQL of a four-table join with every
+    column is most of a move's own work when built anew each time); rows become objects exactly
+    as the queryset would make them."""
+
+    def __init__(self, connection):
+        qs = _case_for_update(0)
+        self.compiler = qs.query.get_compiler(connection=connection)
+        self.sql, params = self.compiler.as_sql()
+        if list(params) != [0]:
+            raise RuntimeError("unexpected parameters in the case query")
+        compiler = self.compiler
+        klass_info, select = compiler.klass_info, compiler.select
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        self.span = (start, end)
+        self.init_list = [f[0].target.attname for f in select[start:end]]
+        self.populators = get_related_populators(klass_info, select, connection.alias)
+        fields = [column[0] for column in select[0:compiler.col_count]]
+        self.converters = compiler.get_converters(fields)  # (the same for every row: found once)
+        self.plain = not compiler.has_composite_fields(fields)
+
+    def load(self, connection, pk) -> Case:
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, [pk])
+            rows = cursor.fetchall()
+        if not rows:
+            raise Case.DoesNotExist("Case matching query does not exist.")
+        start, end = self.span
+        if not self.plain:
+            rows = self.compiler.results_iter(results=[rows])
+        elif self.converters:
+            rows = self.compiler.apply_converters(rows, self.converters)
+        for row in rows:
+            case = Case.from_db(connection.alias, self.init_list, row[start:end])
+            for populator in self.populators:
+                populator.populate(row, case)
+            return case
+
+
+def _load_for_update(case: Case) -> Case:
+    connection = connections[router.db_for_write(Case)]
+    if not connection.in_atomic_block:  # the queryset says why FOR UPDATE needs a transaction
+        return _case_for_update(case.pk).get()
+    loader = getattr(connection, "_gongjian_case_loader", None)
+    if loader is None:
+        loader = connection._gongjian_case_loader = _CaseLoader(connection)
+    return loader.load(connection, case.pk)
 
 
 def _require_reason(reason: str, what: str) -> str:
@@ -373,43 +422,79 @@ def transition(*, actor, case: Case, action: str, reason: str = "", unit: Unit |
         raise Forbidden(f"“{move.label}”只能由{flows.WHO_LABEL[move.who]}操作 / not permitted")
     before = case.snapshot()
     now = timezone.now()
+    changed = ["status", "updated_at"]  # the columns this move writes (and only those)
+    needs_after_photo = None
     if action == "reject":
         case.rejection_reason = reason = _require_reason(reason, "不予立案")
+        changed.append("rejection_reason")
     elif action == "assign":
         _apply_assignment(case, unit=unit, deadline=deadline, workdays=workdays, handler=handler,
                           lead_unit=lead_unit)
+        changed += ["unit", "lead_unit", "handler", "leader", "assigned_on", "deadline", "warn_on"]
     elif action == "accept":
         if actor is not None and case.handler_id is None and actor.has_role(Role.HANDLER):
             case.handler = actor
+            changed.append("handler")
     elif action == "return":
         reason = _require_reason(reason, "回退")
         case.return_count += 1
+        changed.append("return_count")
     elif action == "submit":
-        if not case.evidence.filter(stage=EvidenceStage.AFTER).exists():
-            raise Invalid("提交整改前请上传整改后照片 / upload after-photos before submitting", field="evidence")
+        needs_after_photo = "提交整改前请上传整改后照片 / upload after-photos before submitting"
         case.submitted_at = now
         case.submitted_on_time = case.deadline is None or today() <= case.deadline
+        changed += ["submitted_at", "submitted_on_time"]
     elif action == "close":
-        if not case.evidence.filter(stage=EvidenceStage.AFTER).exists():
-            raise Invalid("没有整改后照片，不能销号 / no after-evidence, cannot close", field="evidence")
+        needs_after_photo = "没有整改后照片，不能销号 / no after-evidence, cannot close"
         case.closed_at = now
         case.closed_by = actor
         case.closed_on_time = case.deadline is None or today() <= case.deadline
+        changed += ["closed_at", "closed_by", "closed_on_time"]
     elif action == "rework":
         reason = _require_reason(reason, "返工")
         case.rework_count += 1
         case.submitted_at = None
+        changed += ["rework_count", "submitted_at"]
     elif action == "hang":
         if not (plan or "").strip():
             raise Invalid("挂账须填写整改计划 / a plan is required", field="plan")
         if review_on is None or review_on <= today():
             raise Invalid("挂账须填写今天以后的复查日期 / a future review date is required", field="review_on")
         case.long_term_plan, case.long_term_review_on = plan.strip(), review_on
+        changed += ["long_term_plan", "long_term_review_on"]
     case.status = move.target
-    case.save()
+    # (For submit and close the after-photo check and the write are one statement.)
+    if not _write_case(case, changed, need_after_photo=bool(needs_after_photo)):
+        if needs_after_photo:
+            raise Invalid(needs_after_photo, field="evidence")
+        raise Case.DoesNotExist("the case row vanished under its lock")
     audit.record(actor=actor, action=f"case.{action}", obj=case, before=before, after=case.snapshot(),
                  reason=reason)
     return case
+
+
+def _write_case(case: Case, fields: list[str], *, need_after_photo: bool = False) -> bool:
+    """``case.save(update_fields=fields)`` as one plain UPDATE (``updated_at`` set as auto_now would).
+    With ``need_after_photo`` the row is written only if the case has an after-photo: the check and
+    the write in one statement. False when nothing was written."""
+    connection = connections[router.db_for_write(Case)]
+    quote = connection.ops.quote_name
+    case.updated_at = timezone.now()
+    sets, params = [], []
+    for name in fields:
+        field = Case._meta.get_field(name)
+        sets.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(getattr(case, field.attname), connection))
+    sql = f"UPDATE {quote(Case._meta.db_table)} SET {', '.join(sets)} WHERE {quote('id')} = %s"
+    params.append(case.pk)
+    if need_after_photo:
+        evidence = Evidence._meta
+        sql += (f" AND EXISTS (SELECT 1 FROM {quote(evidence.db_table)} WHERE {quote('case_id')} = %s "
+                f"AND {quote(evidence.get_field('stage').column)} = %s)")
+        params += [case.pk, EvidenceStage.AFTER.value]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
 
 
 def _apply_assignment(case: Case, *, unit, deadline, workdays, handler, lead_unit) -> None:
@@ -433,7 +518,7 @@ def _apply_assignment(case: Case, *, unit, deadline, workdays, handler, lead_uni
     case.unit = unit
     case.lead_unit = lead_unit
     case.handler = handler
-    case.leader = _responsible_leader(unit)
+    case.leader_id = responsible_leader_id(unit)
     case.assigned_on = assigned_on
     case.deadline = deadline
     case.warn_on = warn_date(assigned_on, deadline)

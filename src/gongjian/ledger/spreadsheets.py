@@ -71,6 +71,7 @@ from gongjian.ledger.models import (
 )
 from gongjian.org.models import Unit, User
 from gongjian.org.permissions import require
+from gongjian.org.selectors import responsible_leader_id
 
 # ===================================================================== export
 
@@ -631,7 +632,8 @@ def _table_from_grid(sheet: str, grid: list[list[Any]], merges: list) -> Table |
     content_cols = [c for f, c in columns.items() if f not in _NUMBERING]
     unmapped = [c for c in range(width) if c not in mapped]
     # Rows with something typed in them (a merged cell's value filled down does not count).
-    typed = {r for r in range(data_start, len(grid)) if any(not _blank(grid[r][c]) for c in content_cols + unmapped)}
+    check = content_cols + unmapped
+    typed = {r for r in range(data_start, len(grid)) if any(not _blank(grid[r][c]) for c in check)}
     for (r1, c1), (r2, c2) in merges:
         if r1 < data_start or r1 >= len(grid):
             continue
@@ -651,7 +653,7 @@ def _table_from_grid(sheet: str, grid: list[list[Any]], merges: list) -> Table |
             continue
         if r not in typed:
             continue  # blank, or only a pre-printed 序号
-        texts = [str(v).strip() for v in values if not _blank(v)]
+        texts = _first_texts(values)
         if _TOTAL_ROW.match(texts[0]) or (len(texts) == 1 and _NOTE_ROW.match(texts[0])):
             skipped.append({"row": r + 1, "reason": f"合计或说明行“{texts[0][:30]}”"})
             continue
@@ -660,6 +662,24 @@ def _table_from_grid(sheet: str, grid: list[list[Any]], merges: list) -> Table |
             continue
         rows.append(SheetRow(r + 1, values))
     return Table(sheet, bottom + 1, headers, columns, rows, skipped)
+
+
+def _first_texts(values: list) -> list[str]:
+    """The first two non-blank cells of a row as text (enough to tell a total, note or heading row)."""
+    texts = []
+    for v in values:
+        if v is None:
+            continue
+        if isinstance(v, str):
+            v = v.strip()
+            if not v:
+                continue
+        else:
+            v = str(v).strip()
+        texts.append(v)
+        if len(texts) == 2:
+            break
+    return texts
 
 
 def read_table(path) -> Table:
@@ -752,6 +772,8 @@ def parse_deadline(value: Any, *, today: dt.date) -> dt.date | None:
 def cell_text(value: Any) -> str:
     if value is None:
         return ""
+    if value.__class__ is str:
+        return value.replace("\r\n", "\n").strip().strip("\u3000\xa0").strip()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime):
@@ -973,30 +995,29 @@ def _validate(table: Table, campaign: Campaign, *, today: dt.date, default_categ
     deadlines: dict[Any, dt.date | ValueError | None] = {}
     total = len(table.rows)
 
-    def get(values, field) -> Any:
-        col = cols.get(field)
-        return None if col is None else values[col]
+    present = list(cols.items())
 
     for i, (number, values) in enumerate(table.rows):
+        cells = {field: values[col] for field, col in present}  # (a missing column reads as None)
         row_errors = []
 
         def bad(field: str, message: str, number=number, row_errors=row_errors) -> None:
             row_errors.append({"row": number, "column": table.header_of(field), "message": message})
 
-        title, description = _split_title(cell_text(get(values, "title")))
+        title, description = _split_title(cell_text(cells.get("title")))
         if not title:
             bad("title", "问题描述(标题)不能为空")
-        extra = cell_text(get(values, "description"))
+        extra = cell_text(cells.get("description"))
         description = "\n".join(p for p in (description, extra) if p)
-        remark = cell_text(get(values, "remark"))
+        remark = cell_text(cells.get("remark"))
         if remark:
             description = "\n".join(p for p in (description, f"备注：{remark}") if p)
-        address = cell_text(get(values, "address"))
+        address = cell_text(cells.get("address"))
         if len(address) > 200:
             bad("address", f"地址不能超过200字(现有 {len(address)} 字)")
 
         category_id = None
-        text = cell_text(get(values, "category"))
+        text = cell_text(cells.get("category"))
         if text:
             try:
                 category_id = categories.resolve(text).pk
@@ -1009,7 +1030,7 @@ def _validate(table: Table, campaign: Campaign, *, today: dt.date, default_categ
 
         unit_ids = {}
         for field in ("unit", "lead_unit"):
-            text = cell_text(get(values, field))
+            text = cell_text(cells.get(field))
             unit_ids[field] = None
             if text:
                 try:
@@ -1018,21 +1039,21 @@ def _validate(table: Table, campaign: Campaign, *, today: dt.date, default_categ
                     bad(field, str(exc))
 
         source = default_source
-        text = cell_text(get(values, "source"))
+        text = cell_text(cells.get("source"))
         if text:
             try:
                 source = parse_source(text)
             except ValueError as exc:
                 bad("source", str(exc))
         priority = Priority.NORMAL
-        text = cell_text(get(values, "priority"))
+        text = cell_text(cells.get("priority"))
         if text:
             priority = _PRIORITY_BY_TEXT.get(text)
             if priority is None:
                 bad("priority", f"紧急程度“{text}”无法识别；可选：{'、'.join(Priority.labels)}")
 
         lng = lat = None
-        raw_lng, raw_lat = get(values, "lng"), get(values, "lat")
+        raw_lng, raw_lat = cells.get("lng"), cells.get("lat")
         if not (_blank(raw_lng) and _blank(raw_lat)):
             if _blank(raw_lng) or _blank(raw_lat):
                 bad("lng" if _blank(raw_lng) else "lat", "经度和纬度须同时填写")
@@ -1045,7 +1066,7 @@ def _validate(table: Table, campaign: Campaign, *, today: dt.date, default_categ
                     bad("lng", str(exc))
                     lng = lat = None
 
-        raw = get(values, "deadline")
+        raw = cells.get("deadline")
         key = (type(raw).__name__, raw)
         if key not in deadlines:
             try:
@@ -1234,10 +1255,19 @@ def _write(*, actor, campaign: Campaign, valid: list[_Valid], result: ImportResu
     # Everything that reads the database first: the rows are streamed while the connection is busy.
     for v in valid:
         if v.unit_id not in leaders:
-            leader = services._responsible_leader(units[v.unit_id])
-            leaders[v.unit_id] = leader.pk if leader else None
+            leaders[v.unit_id] = responsible_leader_id(units[v.unit_id])
         if v.unit_id is not None and v.deadline is not None and v.deadline not in warn:
             warn[v.deadline] = services.warn_date(today, v.deadline)
+
+    # The columns every row shares are set once; each row is a copy with its own columns put in.
+    base = table.row(campaign_id=campaign.pk, year=year, reported_by_id=actor_id, reporter_unit_id=reporter_unit,
+                     reported_at=moment)
+    names = ("number", "serial", "kind", "source", "category_id", "title", "description", "address", "lng", "lat",
+             "grid_id", "unit_id", "lead_unit_id", "leader_id", "priority", "status", "assigned_on", "deadline",
+             "warn_on")
+    positions = [table.index[name] for name in names]
+    task, problem, plan = CaseKind.TASK.value, CaseKind.PROBLEM.value, Source.PLAN.value
+    status_assigned, status_registered = Status.ASSIGNED.value, Status.REGISTERED.value
 
     def rows():
         nonlocal assigned
@@ -1246,21 +1276,19 @@ def _write(*, actor, campaign: Campaign, valid: list[_Valid], result: ImportResu
             number = top + i + 1
             description = v.description
             if unit_id is not None and v.deadline is not None:
-                status, assigned_on, deadline, warn_on = Status.ASSIGNED, today, v.deadline, warn[v.deadline]
+                status, assigned_on, deadline, warn_on = status_assigned, today, v.deadline, warn[v.deadline]
                 assigned += 1
             else:
-                status, assigned_on, deadline, warn_on = Status.REGISTERED, None, None, None
+                status, assigned_on, deadline, warn_on = status_registered, None, None, None
                 if v.deadline is not None:  # kept for the command post, who sets it when assigning
                     description = "\n".join(p for p in (description, f"原表整改时限：{v.deadline:%Y-%m-%d}") if p)
-            yield table.row(
-                campaign_id=campaign.pk, year=year, number=number, serial=f"{prefix}{number:04d}",
-                kind=CaseKind.TASK if v.source == Source.PLAN else CaseKind.PROBLEM, source=v.source,
-                category_id=v.category_id, title=v.title, description=description, address=v.address,
-                lng=v.lng, lat=v.lat, grid_id=v.grid_id, unit_id=unit_id, lead_unit_id=v.lead_unit_id,
-                leader_id=leaders[unit_id], priority=v.priority, status=status, reported_by_id=actor_id,
-                reporter_unit_id=reporter_unit, reported_at=moment, assigned_on=assigned_on, deadline=deadline,
-                warn_on=warn_on,
-            )
+            row = base.copy()
+            for position, value in zip(positions, (
+                    number, f"{prefix}{number:04d}", task if v.source == plan else problem, v.source,
+                    v.category_id, v.title, description, v.address, v.lng, v.lat, v.grid_id, unit_id,
+                    v.lead_unit_id, leaders[unit_id], v.priority, status, assigned_on, deadline, warn_on), strict=True):
+                row[position] = value
+            yield row
             if progress and (i + 1) % IMPORT_BATCH == 0:
                 progress("write", i + 1, total)
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Max
 
+from gongjian.core.cache import TableCache
 from gongjian.org.geo import GridIndex, parse_polygon
 from gongjian.org.models import Grid, LeaderAssignment, Unit, User
-
-_index_lock = threading.Lock()
-_index_cache: dict = {"signature": None, "index": None}
 
 
 def _grid_signature():
@@ -19,16 +16,51 @@ def _grid_signature():
     return agg["n"], agg["changed"], agg["top"]
 
 
+def _build_index() -> tuple[GridIndex, dict[int, int]]:
+    rows = list(Grid.objects.order_by("code").values_list("pk", "geometry", "unit_id"))
+    return GridIndex([pk for pk, _, _ in rows], [parse_polygon(g) for _, g, _ in rows]), {pk: u for pk, _, u in rows}
+
+
+_index_cache = TableCache("grid_index", build=_build_index, signature=_grid_signature, models=[Grid])
+
+
 def grid_index() -> GridIndex:
-    """The point -> grid index over all grids, rebuilt when any grid changes."""
-    signature = _grid_signature()
-    with _index_lock:
-        if _index_cache["signature"] != signature or _index_cache["index"] is None:
-            rows = list(Grid.objects.order_by("code").values_list("pk", "geometry"))
-            _index_cache["index"] = GridIndex([pk for pk, _ in rows],
-                                              [parse_polygon(g) for _, g in rows])
-            _index_cache["signature"] = signature
-        return _index_cache["index"]
+    """The point -> grid index over all grids (a per-process copy, see ``core.cache``)."""
+    return _index_cache.get()[0]
+
+
+def _leader_signature():
+    agg = LeaderAssignment.objects.aggregate(n=Count("id"), top=Max("id"))
+    return agg["n"], agg["top"]
+
+
+def _build_leaders() -> dict[int, int]:
+    first: dict[int, int] = {}
+    for unit_id, leader_id in LeaderAssignment.objects.order_by("id").values_list("unit_id", "leader_id"):
+        first.setdefault(unit_id, leader_id)
+    return first
+
+
+_leader_cache = TableCache("unit_leaders", build=_build_leaders, signature=_leader_signature,
+                           models=[LeaderAssignment])
+
+
+def responsible_leader_id(unit: Unit | None) -> int | None:
+    """The 分包 leader (user id) of the unit or its nearest ancestor that has one: the first assigned."""
+    if unit is None:
+        return None
+    leaders = _leader_cache.get()
+    for uid in (unit.pk, *reversed(unit.ancestor_ids)):
+        if uid in leaders:
+            return leaders[uid]
+    return None
+
+
+def locate_grid_unit(lng: float, lat: float) -> tuple[int | None, int | None]:
+    """(grid id, its responsible unit's id) for a WGS-84 point, or (None, None)."""
+    index, units = _index_cache.get()
+    pk = index.locate(lng, lat)
+    return (None, None) if pk is None else (pk, units[pk])
 
 
 def locate_grid(lng: float, lat: float) -> Grid | None:
