@@ -1,0 +1,72 @@
+"""Run the gateway with the database store, writing its counters to GatewayStatus every few seconds.
+
+``serve(host, port)`` blocks until SIGINT/SIGTERM. Database work (device checks, storing, the status
+row) runs in threads, never on the event loop; acks go out only after the store's commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from django.db import close_old_connections
+from django.utils import timezone
+
+from gongjian.gateway.server import Gateway
+from gongjian.gateway.store import DatabaseStore
+
+log = logging.getLogger("gongjian.gateway")
+
+STATUS_EVERY = 5.0
+
+
+def _name(host: str, port: int) -> str:
+    shown = socket.gethostname() if host in ("0.0.0.0", "::", "") else host
+    return f"{shown}:{port}"
+
+
+def _write_status(name: str, started, counters: dict) -> None:
+    from gongjian.gateway import services
+
+    try:
+        services.status_write(name=name, started_at=started, counters=counters)
+    except Exception:  # counters are best effort; the data path does not depend on them
+        log.exception("网关状态写入失败 / could not write the gateway status")
+    finally:
+        close_old_connections()
+
+
+async def run(host: str, port: int, *, ready: Callable[[Gateway], None] | None = None,
+              stop: asyncio.Event | None = None, status_every: float = STATUS_EVERY,
+              store_threads: int = 8, **options) -> Gateway:
+    gateway = Gateway(DatabaseStore(), host=host, port=port, store_threads=store_threads, **options)
+    await gateway.start()
+    loop = asyncio.get_running_loop()
+    stop = stop or asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+    started = timezone.now()
+    name = _name(host, gateway.port)
+    status_pool = ThreadPoolExecutor(1, "gateway-status")
+    if ready is not None:
+        ready(gateway)
+    try:
+        while not stop.is_set():
+            await loop.run_in_executor(status_pool, _write_status, name, started, gateway.stats.as_dict())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), status_every)
+    finally:
+        await gateway.stop()
+        await loop.run_in_executor(status_pool, _write_status, name, started, gateway.stats.as_dict())
+        status_pool.shutdown(wait=True)
+    return gateway
+
+
+def serve(host: str, port: int, *, ready: Callable[[Gateway], None] | None = None, **options) -> None:
+    asyncio.run(run(host, port, ready=ready, **options))
