@@ -10,12 +10,27 @@ from django.utils import timezone
 from gongjian.air import services as air_services
 from gongjian.air.models import Exceedance, HourlyReading, MinuteReading, StationKind
 from gongjian.gateway.models import RawPacket
-from gongjian.gateway.store import DatabaseStore
+from gongjian.gateway.store import BatchingStore, DatabaseStore
 from gongjian.standards import hj212
 from tests.air.conftest import dust_rule, dust_station  # noqa: F401  (fixtures reused)
 from tests.ledger.conftest import fixed_today, ledger  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(params=["one by one", "group commit"])
+def make_store(request):
+    made = []
+
+    def make():
+        store = DatabaseStore() if request.param == "one by one" else BatchingStore()
+        made.append(store)
+        return store
+
+    yield make
+    for store in made:
+        if isinstance(store, BatchingStore):
+            store.close()
 
 
 def packet(cn="2051", when=dt.datetime(2026, 5, 30, 10, 1), pw="pw-123456", mn="DUST000001", **values):
@@ -25,19 +40,19 @@ def packet(cn="2051", when=dt.datetime(2026, 5, 30, 10, 1), pw="pw-123456", mn="
                                     data_time=when, values=values))
 
 
-def test_authenticate_checks_mn_password_and_active(dust_station):  # noqa: F811
-    store = DatabaseStore()
+def test_authenticate_checks_mn_password_and_active(dust_station, make_store):  # noqa: F811
+    store = make_store()
     assert store.authenticate("DUST000001", "pw-123456")
     assert not store.authenticate("DUST000001", "pw-1234567")
     assert not store.authenticate("DUST000001", None)
     assert not store.authenticate("NOSUCH0001", "pw-123456")
     dust_station.is_active = False
     dust_station.save()
-    assert not DatabaseStore().authenticate("DUST000001", "pw-123456")
+    assert not make_store().authenticate("DUST000001", "pw-123456")
 
 
-def test_minute_packet_stores_raw_and_reading_once(dust_station):  # noqa: F811
-    store = DatabaseStore()
+def test_minute_packet_stores_raw_and_reading_once(dust_station, make_store):  # noqa: F811
+    store = make_store()
     p = packet()
     assert store.store(p) is True
     raw = RawPacket.objects.get()
@@ -52,22 +67,22 @@ def test_minute_packet_stores_raw_and_reading_once(dust_station):  # noqa: F811
     assert HourlyReading.objects.count() == 0
 
 
-def test_unknown_device_is_not_stored(dust_station):  # noqa: F811
-    assert DatabaseStore().store(packet(mn="NOSUCH0001")) is False
-    assert DatabaseStore().store(packet(pw="wrong")) is False
+def test_unknown_device_is_not_stored(dust_station, make_store):  # noqa: F811
+    assert make_store().store(packet(mn="NOSUCH0001")) is False
+    assert make_store().store(packet(pw="wrong")) is False
     assert RawPacket.objects.count() == 0
 
 
-def test_units_of_the_station_are_converted(district):
+def test_units_of_the_station_are_converted(district, make_store):
     station = air_services.station_create(actor=None, mn="AIRNG00001", password="pw-1", name="纳克站",
                                           kind=StationKind.TOWNSHIP, unit=district.street_a,
                                           value_units={"PM2.5": "ng/m³"})
-    assert DatabaseStore().store(packet(mn="AIRNG00001", pw="pw-1", a34004={"Avg": 35000, "Flag": "N"}))
+    assert make_store().store(packet(mn="AIRNG00001", pw="pw-1", a34004={"Avg": 35000, "Flag": "N"}))
     assert MinuteReading.objects.get(station=station).pm25 == pytest.approx(35.0)
 
 
-def test_hourly_packets_feed_the_exceedance_rules(dust_station, dust_rule):  # noqa: F811
-    store = DatabaseStore()
+def test_hourly_packets_feed_the_exceedance_rules(dust_station, dust_rule, make_store):  # noqa: F811
+    store = make_store()
     for hour, pm10 in ((8, 120), (9, 180), (10, 200)):
         assert store.store(packet(cn="2061", when=dt.datetime(2026, 5, 30, hour), a34002={"Avg": pm10}))
     assert HourlyReading.objects.filter(station=dust_station).count() == 3
@@ -77,12 +92,35 @@ def test_hourly_packets_feed_the_exceedance_rules(dust_station, dust_rule):  # n
     assert Exceedance.objects.count() == 1 and RawPacket.objects.count() == 3
 
 
-def test_database_error_means_no_ack(dust_station, monkeypatch):  # noqa: F811
+def test_database_error_means_no_ack(dust_station, monkeypatch, make_store):  # noqa: F811
     from django.db import DatabaseError
 
     def broken(**kwargs):
         raise DatabaseError("disk full")
 
     monkeypatch.setattr(air_services, "readings_store", broken)
-    assert DatabaseStore().store(packet()) is False
+    monkeypatch.setattr(air_services, "readings_store_many", broken)
+    assert make_store().store(packet()) is False
     assert RawPacket.objects.count() == 0  # nothing half-written
+
+
+def test_group_commit_of_many_devices_at_once_with_retransmits(district):
+    from concurrent.futures import ThreadPoolExecutor
+
+    for i in range(20):
+        air_services.station_create(actor=None, mn=f"BATCH{i:05d}", password=f"pw-{i}", name=f"站{i}",
+                                    kind=StationKind.DUST, unit=district.street_a)
+    jobs = [packet(mn=f"BATCH{i:05d}", pw=f"pw-{i}", when=dt.datetime(2026, 5, 30, 10, m),
+                   a34004={"Avg": i + m, "Flag": "N"}) for i in range(20) for m in range(5)]
+    jobs += jobs[:30]  # retransmits, some in the same batch as their first copy
+    jobs.append(packet(mn="BATCH00001", pw="wrong"))
+    store = BatchingStore()
+    try:
+        with ThreadPoolExecutor(64) as pool:
+            results = list(pool.map(store.store, jobs))
+    finally:
+        store.close()
+    assert results == [True] * 130 + [False]
+    assert RawPacket.objects.count() == 100 and MinuteReading.objects.count() == 100
+    r = MinuteReading.objects.get(station__mn="BATCH00007", time=timezone.make_aware(dt.datetime(2026, 5, 30, 10, 3)))
+    assert r.pm25 == 10.0

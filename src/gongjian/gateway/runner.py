@@ -18,7 +18,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from gongjian.gateway.server import Gateway
-from gongjian.gateway.store import DatabaseStore
+from gongjian.gateway.store import BatchingStore
 
 log = logging.getLogger("gongjian.gateway")
 
@@ -43,8 +43,10 @@ def _write_status(name: str, started, counters: dict) -> None:
 
 async def run(host: str, port: int, *, ready: Callable[[Gateway], None] | None = None,
               stop: asyncio.Event | None = None, status_every: float = STATUS_EVERY,
-              store_threads: int = 8, **options) -> Gateway:
-    gateway = Gateway(DatabaseStore(), host=host, port=port, store_threads=store_threads, **options)
+              store_threads: int = 1024, **options) -> Gateway:
+    # the threads only wait for the writer's group commit (BatchingStore), one per packet in flight
+    store = BatchingStore()
+    gateway = Gateway(store, host=host, port=port, store_threads=store_threads, **options)
     await gateway.start()
     loop = asyncio.get_running_loop()
     stop = stop or asyncio.Event()
@@ -65,6 +67,7 @@ async def run(host: str, port: int, *, ready: Callable[[Gateway], None] | None =
         await gateway.stop()
         await loop.run_in_executor(status_pool, _write_status, name, started, gateway.stats.as_dict())
         status_pool.shutdown(wait=True)
+        store.close()
     return gateway
 
 

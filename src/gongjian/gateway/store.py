@@ -44,7 +44,7 @@ class DatabaseStore:
 
     def __init__(self, *, scan_exceedances: bool = True):
         self.scan_exceedances = scan_exceedances
-        self._stations: dict[str, tuple[int, dict[str, float]]] = {}
+        self._stations: dict[str, tuple[int, dict[str, float], bytes]] = {}
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ devices
@@ -62,16 +62,20 @@ class DatabaseStore:
             return False
         factors = {p: imports.factor(p, station.unit_of(p)) or 1.0 for p in POLLUTANTS}
         with self._lock:
-            self._stations[mn] = (station.pk, factors)
+            self._stations[mn] = (station.pk, factors, station.device_password.encode())
         return True
+
+    def _known(self, packet: Packet) -> bool:
+        """Checked before (cached): MN known and PW still the one it was checked with."""
+        known = self._stations.get(packet.mn)
+        return known is not None and hmac.compare_digest(known[2], (packet.pw or "").encode())
 
     # ------------------------------------------------------------ data
 
     def store(self, packet: Packet) -> bool:
-        known = self._stations.get(packet.mn)
-        if known is None and not self.authenticate(packet.mn, packet.pw):
+        if not self._known(packet) and not self.authenticate(packet.mn, packet.pw):
             return False
-        station_pk, factors = self._stations[packet.mn]
+        station_pk, factors, _ = self._stations[packet.mn]
         moment = packet.data_time
         if moment is not None and timezone.is_naive(moment):
             moment = timezone.make_aware(moment, timezone.get_current_timezone())
@@ -119,3 +123,157 @@ def readings_of(packet: Packet, factors: dict[str, float]) -> tuple[dict[str, fl
         flags[pollutant] = flag if flag in "NFMSDCTB" else VALID_FLAG
     return values, flags
 
+
+
+class BatchingStore(DatabaseStore):
+    """Group commit: device checks and packets from all connections go to one writer thread, which takes
+    whatever is waiting (up to ``max_batch``) and writes it in one transaction: one query for the stations,
+    one for the raw packets already held, one insert of the new ones, one lookup and one insert (or
+    update) per readings table. Each caller waits for its own answer, so the ack still follows the commit.
+
+    The writer owns the one database connection of the data path. Should the batch hit the unique key
+    anyway (another gateway process stored the same packet meanwhile), it is rolled back and its packets
+    are stored one by one. A database error answers False to every packet of the batch (no ack; resent).
+    """
+
+    def __init__(self, *, max_batch: int = 1000, **kwargs):
+        super().__init__(**kwargs)
+        import queue
+
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._writer = threading.Thread(target=self._run, name="gateway-writer", daemon=True)
+        self._writer.start()
+
+    def authenticate(self, mn: str, pw: str | None) -> bool:
+        return self._submit("auth", (mn, pw))
+
+    def store(self, packet: Packet) -> bool:
+        return self._submit("store", packet)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._writer.join(30)
+
+    def _submit(self, kind: str, payload) -> bool:
+        job = [kind, payload, threading.Event(), False]
+        self._queue.put(job)
+        job[2].wait()
+        return job[3]
+
+    def _run(self) -> None:
+        import queue
+
+        while True:
+            first = self._queue.get()
+            if first is None:
+                break
+            jobs = [first]
+            stop = False
+            while len(jobs) < self.max_batch:
+                try:
+                    job = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if job is None:
+                    stop = True
+                    break
+                jobs.append(job)
+            try:
+                self._batch(jobs)
+            except Exception:
+                log.exception("批量写入失败 / batch failed")
+            finally:
+                for job in jobs:
+                    job[2].set()
+            if stop:
+                break
+        close_old_connections()
+
+    def _batch(self, jobs: list) -> None:
+        auths = [j for j in jobs if j[0] == "auth"]
+        stores = [j for j in jobs if j[0] == "store"]
+        if auths:
+            self._authenticate_many(auths)
+        if stores:
+            self._store_many(stores)
+
+    def _authenticate_many(self, jobs: list) -> None:
+        mns = {j[1][0] or "" for j in jobs}
+        stations = {s.mn: s for s in Station.objects.filter(mn__in=mns, is_active=True).only(
+            "pk", "mn", "device_password", "value_units", "pollutants")}
+        for job in jobs:
+            mn, pw = job[1]
+            station = stations.get(mn or "")
+            if station is None:
+                hmac.compare_digest(_DUMMY, (pw or "").encode())
+                log.warning("未登记的设备 / unknown device MN=%s", mn)
+            elif not air_services.password_matches(station, pw or ""):
+                log.warning("设备密码错误 / wrong password for MN=%s", mn)
+            else:
+                factors = {p: imports.factor(p, station.unit_of(p)) or 1.0 for p in POLLUTANTS}
+                with self._lock:
+                    self._stations[mn] = (station.pk, factors, station.device_password.encode())
+                job[3] = True
+
+    def _store_many(self, jobs: list) -> None:
+        unknown = [j for j in jobs if not self._known(j[1])]
+        if unknown:
+            self._authenticate_many([[j[0], (j[1].mn, j[1].pw), None, False] for j in unknown])
+        todo = []  # (job, station_pk, factors, moment)
+        single = []
+        for job in jobs:
+            packet = job[1]
+            known = self._stations.get(packet.mn)
+            if known is None or not self._known(packet):
+                continue  # unknown device or wrong password: False
+            moment = packet.data_time
+            if moment is not None and timezone.is_naive(moment):
+                moment = timezone.make_aware(moment, timezone.get_current_timezone())
+            if moment is None:
+                single.append(job)
+            else:
+                todo.append((job, known[0], known[1], moment))
+        try:
+            self._write(todo)
+            for job, *_ in todo:
+                job[3] = True
+        except IntegrityError:
+            single += [t[0] for t in todo]
+        except DatabaseError:
+            log.exception("保存失败，未应答 / store failed, not acknowledged (%d packets)", len(todo))
+            close_old_connections()
+        for job in single:
+            job[3] = DatabaseStore.store(self, job[1])
+        if self.scan_exceedances:
+            for job, station_pk, _, moment in todo:
+                if job[3] and job[1].cn == HOURLY_DATA:
+                    try:
+                        air_services.exceedance_scan(station=Station.objects.get(pk=station_pk), since=moment)
+                    except Exception:
+                        log.exception("超标扫描失败 / exceedance scan failed: MN=%s", job[1].mn)
+
+    def _write(self, todo: list) -> None:
+        if not todo:
+            return
+        with transaction.atomic():
+            keys = {(pk, job[1].cn or "", moment) for job, pk, _, moment in todo}
+            held = set(RawPacket.objects.filter(station_id__in={k[0] for k in keys},
+                                                data_time__in={k[2] for k in keys})
+                       .values_list("station_id", "cn", "data_time"))
+            new, rows = [], {MINUTE_DATA: [], HOURLY_DATA: []}
+            for job, pk, factors, moment in todo:
+                packet = job[1]
+                key = (pk, packet.cn or "", moment)
+                if key in held:
+                    continue  # a retransmit (or twice in this batch): nothing new
+                held.add(key)
+                new.append(RawPacket(station_id=pk, cn=packet.cn or "", data_time=moment, qn=packet.qn or "",
+                                     raw=packet.raw.decode("utf-8", "replace")))
+                if packet.cn in rows:
+                    values, flags = readings_of(packet, factors)
+                    if values:
+                        rows[packet.cn].append((pk, moment, values, flags))
+            RawPacket.objects.bulk_create(new, batch_size=1000)
+            air_services.readings_store_many(rows=rows[MINUTE_DATA], minute=True)
+            air_services.readings_store_many(rows=rows[HOURLY_DATA], minute=False)
