@@ -124,3 +124,22 @@ def test_group_commit_of_many_devices_at_once_with_retransmits(district):
     assert RawPacket.objects.count() == 100 and MinuteReading.objects.count() == 100
     r = MinuteReading.objects.get(station__mn="BATCH00007", time=timezone.make_aware(dt.datetime(2026, 5, 30, 10, 3)))
     assert r.pm25 == 10.0
+
+
+def test_group_commit_from_the_event_loop(dust_station):  # noqa: F811
+    import asyncio
+
+    async def main(store):
+        ok = await store.authenticate_async("DUST000001", "pw-123456")
+        bad = await store.authenticate_async("DUST000001", "nope")
+        stored = await asyncio.gather(*(store.store_async(packet(when=dt.datetime(2026, 5, 30, 10, m % 7)))
+                                        for m in range(21)))
+        return ok, bad, stored
+
+    store = BatchingStore()
+    try:
+        ok, bad, stored = asyncio.run(main(store))
+    finally:
+        store.close()
+    assert ok and not bad and stored == [True] * 21
+    assert RawPacket.objects.count() == 7 and MinuteReading.objects.count() == 7

@@ -43,8 +43,8 @@ def _write_status(name: str, started, counters: dict) -> None:
 
 async def run(host: str, port: int, *, ready: Callable[[Gateway], None] | None = None,
               stop: asyncio.Event | None = None, status_every: float = STATUS_EVERY,
-              store_threads: int = 1024, **options) -> Gateway:
-    # the threads only wait for the writer's group commit (BatchingStore), one per packet in flight
+              store_threads: int = 4, **options) -> Gateway:
+    # BatchingStore is awaited on the loop (store_async): the writer thread does the database work
     store = BatchingStore()
     gateway = Gateway(store, host=host, port=port, store_threads=store_threads, **options)
     await gateway.start()

@@ -17,6 +17,7 @@ committed; ``gongjian air scan`` catches up).
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import logging
 import threading
@@ -107,6 +108,12 @@ class DatabaseStore:
         return True
 
 
+def _resolve(jobs: list) -> None:
+    for job in jobs:
+        if not job[2].done():
+            job[2].set_result(job[3])
+
+
 def readings_of(packet: Packet, factors: dict[str, float]) -> tuple[dict[str, float], dict[str, str]]:
     """The pollutant values (canonical units) and flags of a 2051/2061 packet: Avg, or Rtd without Avg."""
     values: dict[str, float] = {}
@@ -151,6 +158,20 @@ class BatchingStore(DatabaseStore):
     def store(self, packet: Packet) -> bool:
         return self._submit("store", packet)
 
+    async def authenticate_async(self, mn: str, pw: str | None) -> bool:
+        return await self._submit_async("auth", (mn, pw))
+
+    async def store_async(self, packet: Packet) -> bool:
+        """For the event loop: no thread waits, the writer resolves the future after the commit."""
+        return await self._submit_async("store", packet)
+
+    async def _submit_async(self, kind: str, payload) -> bool:
+        import asyncio
+
+        future = asyncio.get_running_loop().create_future()
+        self._queue.put([kind, payload, future, False])
+        return await future
+
     def close(self) -> None:
         self._queue.put(None)
         self._writer.join(30)
@@ -184,8 +205,15 @@ class BatchingStore(DatabaseStore):
             except Exception:
                 log.exception("批量写入失败 / batch failed")
             finally:
+                waiting: dict = {}
                 for job in jobs:
-                    job[2].set()
+                    if isinstance(job[2], threading.Event):
+                        job[2].set()
+                    else:  # one wake-up per event loop and batch, not per packet
+                        waiting.setdefault(job[2].get_loop(), []).append(job)
+                for loop, done in waiting.items():
+                    with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits
+                        loop.call_soon_threadsafe(_resolve, done)
             if stop:
                 break
         close_old_connections()
