@@ -128,6 +128,7 @@ def test_group_commit_of_many_devices_at_once_with_retransmits(district):
 
 def test_group_commit_from_the_event_loop(dust_station):  # noqa: F811
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     async def main(store):
         ok = await store.authenticate_async("DUST000001", "pw-123456")
@@ -138,7 +139,8 @@ def test_group_commit_from_the_event_loop(dust_station):  # noqa: F811
 
     store = BatchingStore()
     try:
-        ok, bad, stored = asyncio.run(main(store))
+        with ThreadPoolExecutor(1) as pool:  # its own thread: another test's loop may run in this one
+            ok, bad, stored = pool.submit(asyncio.run, main(store)).result(60)
     finally:
         store.close()
     assert ok and not bad and stored == [True] * 21
