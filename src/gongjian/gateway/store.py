@@ -22,7 +22,7 @@ import hmac
 import logging
 import threading
 
-from django.db import DatabaseError, IntegrityError, close_old_connections, transaction
+from django.db import DatabaseError, IntegrityError, close_old_connections, connections, transaction
 from django.utils import timezone
 
 from gongjian.air import imports
@@ -216,7 +216,7 @@ class BatchingStore(DatabaseStore):
                         loop.call_soon_threadsafe(_resolve, done)
             if stop:
                 break
-        close_old_connections()
+        connections.close_all()  # this thread's connection: the writer is gone
 
     def _batch(self, jobs: list) -> None:
         auths = [j for j in jobs if j[0] == "auth"]
