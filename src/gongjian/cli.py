@@ -204,7 +204,18 @@ def cmd_demo(args) -> int:
         _say(f"演示服务已启动，请在浏览器打开 / open: {url}")
         _say("按 Ctrl+C 停止 / Ctrl+C to stop")
 
-    _serve(args.host, args.port, args.workers, args.threads, on_ready=ready)
+    gateway = None
+    if args.gateway_port is not None:  # the HJ 212 gateway, in its own process
+        from gongjian.gateway.runner import start_subprocess
+
+        gateway, shown = start_subprocess(args.host, args.gateway_port)
+        _say(f"HJ 212 网关端口 / gateway port: {shown}" if gateway else f"HJ 212 网关未启动 / gateway not started: {shown}")
+    try:
+        _serve(args.host, args.port, args.workers, args.threads, on_ready=ready)
+    finally:
+        if gateway is not None:
+            gateway.terminate()
+            gateway.wait(15)
     return 0
 
 
@@ -440,6 +451,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_server_args(p)
     p.add_argument("--no-input", action="store_true", default=True, help=argparse.SUPPRESS)
     p.add_argument("--verbose", action="store_true", help="显示迁移详情 / show migrations")
+    p.add_argument("--gateway-port", type=int, default=9212, help="HJ 212 网关端口，默认 9212 / gateway port")
+    p.add_argument("--no-gateway", dest="gateway_port", action="store_const", const=None,
+                   help="不启动 HJ 212 网关 / do not start the gateway")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("serve", help="启动 Web 服务(gunicorn) / run the web server (gunicorn)",

@@ -14,6 +14,7 @@ from gongjian.air.api import router as air_router
 from gongjian.assessment.api import router as assessment_router
 from gongjian.core.api import router as audit_router
 from gongjian.core.errors import DomainError
+from gongjian.gateway.api import router as gateway_router
 from gongjian.inspection.api import router as inspection_router
 from gongjian.ledger.api import router as ledger_router
 from gongjian.org.api import router as org_router
@@ -105,3 +106,4 @@ api.add_router("/daily", daily_router)
 api.add_router("/inspections", inspection_router)
 api.add_router("/assessment", assessment_router)
 api.add_router("/air", air_router)
+api.add_router("/gateway", gateway_router)

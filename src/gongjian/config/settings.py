@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "gongjian.inspection",
     "gongjian.assessment",
     "gongjian.air",
+    "gongjian.gateway",
     "gongjian.web",
 ]
 

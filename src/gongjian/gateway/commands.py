@@ -43,7 +43,44 @@ def cmd_crc(args) -> int:
     return 0
 
 
+def cmd_gateway(args) -> int:
+    from gongjian.cli import CliError, _check_ready, _say, _setup_django
+
+    if not 0 <= args.port <= 65535:
+        raise CliError(f"端口 {args.port} 无效，应为 0–65535 / bad port", EXIT_USAGE)
+    _setup_django()
+    _check_ready()
+    import logging
+
+    from gongjian.gateway import runner
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+
+    def ready(gateway):
+        _say(f"HJ 212 网关已启动，监听 / gateway listening on {args.host}:{gateway.port}")
+        sys.stdout.flush()
+
+    try:
+        runner.serve(args.host, args.port, ready=ready)
+    except OSError as exc:
+        raise CliError(f"无法监听 {args.host}:{args.port}：{exc} / cannot listen") from exc
+    return 0
+
+
+def add_gateway_arguments(p) -> None:
+    p.add_argument("--port", type=int, default=9212, help="HJ 212 端口，默认 9212(0 为任选空闲端口) / port")
+    p.add_argument("--host", default="0.0.0.0", help="监听地址，默认 0.0.0.0 / address to listen on")
+
+
 def add_commands(sub) -> None:
+    pg = sub.add_parser("gateway", help="运行 HJ 212 设备网关(TCP) / run the HJ 212 device gateway",
+                        description="接收监测设备按 HJ 212-2017 上传的数据：按站点 MN 和密码认证，保存原始报文和"
+                                    "分钟/小时数据，提交后应答 9014，校时请求应答 9013；计数每 5 秒写入状态页"
+                                    "(/gateway/)和接口(/api/gateway/status)。 / Receive HJ 212-2017 monitoring "
+                                    "devices over TCP, store and acknowledge their data; counters on /gateway/.")
+    add_gateway_arguments(pg)
+    pg.set_defaults(func=cmd_gateway)
+
     p = sub.add_parser("hj212", help="HJ 212 数据包：解码、计算 CRC / HJ 212 packets: decode, CRC",
                        description="HJ 212-2017 监测设备数据包工具(不需要数据库)。 / HJ 212-2017 monitoring "
                                    "packet tools (no database needed).")

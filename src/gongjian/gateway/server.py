@@ -267,6 +267,9 @@ class Gateway:
             self.stats.latencies.append(time.perf_counter() - received)
 
     async def _call(self, fn, *args):
+        native = getattr(self.store, f"{fn.__name__}_async", None)  # a store that awaits without a thread
+        if native is not None:
+            return await native(*args)
         if self._executor is None:
             return fn(*args)
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)

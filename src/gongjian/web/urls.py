@@ -13,5 +13,6 @@ urlpatterns = [
     path("org/", include("gongjian.org.urls")),
     path("ranking/", include("gongjian.assessment.urls")),
     path("air/", include("gongjian.air.urls")),
+    path("gateway/", include("gongjian.gateway.urls")),
     path("", include("gongjian.ledger.urls")),
 ]

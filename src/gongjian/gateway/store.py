@@ -1,0 +1,307 @@
+"""The gateway's database store: devices are air stations, data goes to air's readings.
+
+``authenticate`` checks MN and PW against :class:`~gongjian.air.models.Station` (active stations only,
+constant-time compare, also when the MN is unknown). ``store`` writes, in one transaction, the raw
+packet (:class:`~gongjian.gateway.models.RawPacket`, unique on station + CN + DataTime) and the parsed
+values into air's minute (2051) or hourly (2061) readings through ``air.services.readings_store``. A
+retransmit hits the unique key: nothing new is written and the store answers True, so the device hears
+the ack it missed. True is returned only after the commit; a database error returns False (no ack, the
+device resends).
+
+Exceedance rules: after an hourly packet (2061) is committed, ``air.services.exceedance_scan`` runs for
+that station from that hour on. The rules are on hourly values, so minute data cannot trigger them; one
+hourly packet per station and hour is cheap to scan, and the case opens within the hour it is due rather
+than at the next ``gongjian air scan``. A failing scan is logged and does not cost the ack (the data is
+committed; ``gongjian air scan`` catches up).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import logging
+import threading
+
+from django.db import DatabaseError, IntegrityError, close_old_connections, connections, transaction
+from django.utils import timezone
+
+from gongjian.air import imports
+from gongjian.air import services as air_services
+from gongjian.air.models import POLLUTANTS, VALID_FLAG, Station
+from gongjian.gateway.models import RawPacket
+from gongjian.standards.hj212 import Packet
+
+log = logging.getLogger("gongjian.gateway")
+
+MINUTE_DATA = "2051"
+HOURLY_DATA = "2061"
+# HJ 212 factor codes (2017 table; the codec maps 2005-era names onto them) → air's pollutant names
+FACTORS = {"a34004": "PM2.5", "a34002": "PM10", "a21026": "SO2", "a21004": "NO2", "a21005": "CO", "a05024": "O3"}
+_DUMMY = b"\x00" * 16
+
+
+class DatabaseStore:
+    """The :class:`~gongjian.gateway.server.DeviceStore` on the database. Safe to call from threads."""
+
+    def __init__(self, *, scan_exceedances: bool = True):
+        self.scan_exceedances = scan_exceedances
+        self._stations: dict[str, tuple[int, dict[str, float], bytes]] = {}
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ devices
+
+    def authenticate(self, mn: str, pw: str | None) -> bool:
+        close_old_connections()
+        station = Station.objects.filter(mn=mn or "", is_active=True).only(
+            "pk", "device_password", "value_units", "pollutants").first()
+        if station is None:
+            hmac.compare_digest(_DUMMY, (pw or "").encode())  # same work as for a known device
+            log.warning("未登记的设备 / unknown device MN=%s", mn)
+            return False
+        if not air_services.password_matches(station, pw or ""):
+            log.warning("设备密码错误 / wrong password for MN=%s", mn)
+            return False
+        factors = {p: imports.factor(p, station.unit_of(p)) or 1.0 for p in POLLUTANTS}
+        with self._lock:
+            self._stations[mn] = (station.pk, factors, station.device_password.encode())
+        return True
+
+    def _known(self, packet: Packet) -> bool:
+        """Checked before (cached): MN known and PW still the one it was checked with."""
+        known = self._stations.get(packet.mn)
+        return known is not None and hmac.compare_digest(known[2], (packet.pw or "").encode())
+
+    # ------------------------------------------------------------ data
+
+    def store(self, packet: Packet) -> bool:
+        if not self._known(packet) and not self.authenticate(packet.mn, packet.pw):
+            return False
+        station_pk, factors, _ = self._stations[packet.mn]
+        moment = packet.data_time
+        if moment is not None and timezone.is_naive(moment):
+            moment = timezone.make_aware(moment, timezone.get_current_timezone())
+        try:
+            with transaction.atomic():
+                try:
+                    with transaction.atomic():
+                        RawPacket.objects.create(station_id=station_pk, cn=packet.cn or "", data_time=moment,
+                                                 qn=packet.qn or "", raw=packet.raw.decode("utf-8", "replace"))
+                except IntegrityError:
+                    if moment is None:
+                        raise
+                    return True  # a retransmit: already stored, nothing new
+                if moment is not None and packet.cn in (MINUTE_DATA, HOURLY_DATA):
+                    row = readings_of(packet, factors)
+                    if row[1]:
+                        station = Station(pk=station_pk)
+                        air_services.readings_store(station=station, rows=[(moment, *row)],
+                                                   minute=packet.cn == MINUTE_DATA)
+        except DatabaseError:
+            log.exception("保存失败，未应答 / store failed, not acknowledged: MN=%s CN=%s", packet.mn, packet.cn)
+            close_old_connections()
+            return False
+        if self.scan_exceedances and packet.cn == HOURLY_DATA and moment is not None:
+            try:
+                air_services.exceedance_scan(station=Station.objects.get(pk=station_pk), since=moment)
+            except Exception:  # the data is committed; `gongjian air scan` catches up
+                log.exception("超标扫描失败 / exceedance scan failed: MN=%s", packet.mn)
+        return True
+
+
+def _resolve(jobs: list) -> None:
+    for job in jobs:
+        if not job[2].done():
+            job[2].set_result(job[3])
+
+
+def readings_of(packet: Packet, factors: dict[str, float]) -> tuple[dict[str, float], dict[str, str]]:
+    """The pollutant values (canonical units) and flags of a 2051/2061 packet: Avg, or Rtd without Avg."""
+    values: dict[str, float] = {}
+    flags: dict[str, str] = {}
+    for code, items in packet.values.items():
+        pollutant = FACTORS.get(code)
+        if pollutant is None:
+            continue
+        value = items.get("Avg", items.get("Rtd"))
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            continue
+        values[pollutant] = float(value) * factors.get(pollutant, 1.0)
+        flag = str(items.get("Flag") or VALID_FLAG)[:1]
+        flags[pollutant] = flag if flag in "NFMSDCTB" else VALID_FLAG
+    return values, flags
+
+
+
+class BatchingStore(DatabaseStore):
+    """Group commit: device checks and packets from all connections go to one writer thread, which takes
+    whatever is waiting (up to ``max_batch``) and writes it in one transaction: one query for the stations,
+    one for the raw packets already held, one insert of the new ones, one lookup and one insert (or
+    update) per readings table. Each caller waits for its own answer, so the ack still follows the commit.
+
+    The writer owns the one database connection of the data path. Should the batch hit the unique key
+    anyway (another gateway process stored the same packet meanwhile), it is rolled back and its packets
+    are stored one by one. A database error answers False to every packet of the batch (no ack; resent).
+    """
+
+    def __init__(self, *, max_batch: int = 1000, **kwargs):
+        super().__init__(**kwargs)
+        import queue
+
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._writer = threading.Thread(target=self._run, name="gateway-writer", daemon=True)
+        self._writer.start()
+
+    def authenticate(self, mn: str, pw: str | None) -> bool:
+        return self._submit("auth", (mn, pw))
+
+    def store(self, packet: Packet) -> bool:
+        return self._submit("store", packet)
+
+    async def authenticate_async(self, mn: str, pw: str | None) -> bool:
+        return await self._submit_async("auth", (mn, pw))
+
+    async def store_async(self, packet: Packet) -> bool:
+        """For the event loop: no thread waits, the writer resolves the future after the commit."""
+        return await self._submit_async("store", packet)
+
+    async def _submit_async(self, kind: str, payload) -> bool:
+        import asyncio
+
+        future = asyncio.get_running_loop().create_future()
+        self._queue.put([kind, payload, future, False])
+        return await future
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._writer.join(30)
+
+    def _submit(self, kind: str, payload) -> bool:
+        job = [kind, payload, threading.Event(), False]
+        self._queue.put(job)
+        job[2].wait()
+        return job[3]
+
+    def _run(self) -> None:
+        import queue
+
+        while True:
+            first = self._queue.get()
+            if first is None:
+                break
+            jobs = [first]
+            stop = False
+            while len(jobs) < self.max_batch:
+                try:
+                    job = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if job is None:
+                    stop = True
+                    break
+                jobs.append(job)
+            try:
+                self._batch(jobs)
+            except Exception:
+                log.exception("批量写入失败 / batch failed")
+            finally:
+                waiting: dict = {}
+                for job in jobs:
+                    if isinstance(job[2], threading.Event):
+                        job[2].set()
+                    else:  # one wake-up per event loop and batch, not per packet
+                        waiting.setdefault(job[2].get_loop(), []).append(job)
+                for loop, done in waiting.items():
+                    with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits
+                        loop.call_soon_threadsafe(_resolve, done)
+            if stop:
+                break
+        connections.close_all()  # this thread's connection: the writer is gone
+
+    def _batch(self, jobs: list) -> None:
+        auths = [j for j in jobs if j[0] == "auth"]
+        stores = [j for j in jobs if j[0] == "store"]
+        if auths:
+            self._authenticate_many(auths)
+        if stores:
+            self._store_many(stores)
+
+    def _authenticate_many(self, jobs: list) -> None:
+        mns = {j[1][0] or "" for j in jobs}
+        stations = {s.mn: s for s in Station.objects.filter(mn__in=mns, is_active=True).only(
+            "pk", "mn", "device_password", "value_units", "pollutants")}
+        for job in jobs:
+            mn, pw = job[1]
+            station = stations.get(mn or "")
+            if station is None:
+                hmac.compare_digest(_DUMMY, (pw or "").encode())
+                log.warning("未登记的设备 / unknown device MN=%s", mn)
+            elif not air_services.password_matches(station, pw or ""):
+                log.warning("设备密码错误 / wrong password for MN=%s", mn)
+            else:
+                factors = {p: imports.factor(p, station.unit_of(p)) or 1.0 for p in POLLUTANTS}
+                with self._lock:
+                    self._stations[mn] = (station.pk, factors, station.device_password.encode())
+                job[3] = True
+
+    def _store_many(self, jobs: list) -> None:
+        unknown = [j for j in jobs if not self._known(j[1])]
+        if unknown:
+            self._authenticate_many([[j[0], (j[1].mn, j[1].pw), None, False] for j in unknown])
+        todo = []  # (job, station_pk, factors, moment)
+        single = []
+        for job in jobs:
+            packet = job[1]
+            known = self._stations.get(packet.mn)
+            if known is None or not self._known(packet):
+                continue  # unknown device or wrong password: False
+            moment = packet.data_time
+            if moment is not None and timezone.is_naive(moment):
+                moment = timezone.make_aware(moment, timezone.get_current_timezone())
+            if moment is None:
+                single.append(job)
+            else:
+                todo.append((job, known[0], known[1], moment))
+        try:
+            self._write(todo)
+            for job, *_ in todo:
+                job[3] = True
+        except IntegrityError:
+            single += [t[0] for t in todo]
+        except DatabaseError:
+            log.exception("保存失败，未应答 / store failed, not acknowledged (%d packets)", len(todo))
+            close_old_connections()
+        for job in single:
+            job[3] = DatabaseStore.store(self, job[1])
+        if self.scan_exceedances:
+            for job, station_pk, _, moment in todo:
+                if job[3] and job[1].cn == HOURLY_DATA:
+                    try:
+                        air_services.exceedance_scan(station=Station.objects.get(pk=station_pk), since=moment)
+                    except Exception:
+                        log.exception("超标扫描失败 / exceedance scan failed: MN=%s", job[1].mn)
+
+    def _write(self, todo: list) -> None:
+        if not todo:
+            return
+        with transaction.atomic():
+            keys = {(pk, job[1].cn or "", moment) for job, pk, _, moment in todo}
+            held = set(RawPacket.objects.filter(station_id__in={k[0] for k in keys},
+                                                data_time__in={k[2] for k in keys})
+                       .values_list("station_id", "cn", "data_time"))
+            new, rows = [], {MINUTE_DATA: [], HOURLY_DATA: []}
+            for job, pk, factors, moment in todo:
+                packet = job[1]
+                key = (pk, packet.cn or "", moment)
+                if key in held:
+                    continue  # a retransmit (or twice in this batch): nothing new
+                held.add(key)
+                new.append(RawPacket(station_id=pk, cn=packet.cn or "", data_time=moment, qn=packet.qn or "",
+                                     raw=packet.raw.decode("utf-8", "replace")))
+                if packet.cn in rows:
+                    values, flags = readings_of(packet, factors)
+                    if values:
+                        rows[packet.cn].append((pk, moment, values, flags))
+            RawPacket.objects.bulk_create(new, batch_size=1000)
+            air_services.readings_store_many(rows=rows[MINUTE_DATA], minute=True)
+            air_services.readings_store_many(rows=rows[HOURLY_DATA], minute=False)
