@@ -170,9 +170,14 @@ def _period_for(unit_stations: list[Station], first: dt.date, last: dt.date, mon
 
 
 def township_ranking(user, *, year: int, month: int | None = None, method: str = "composite",
-                     limits: dict | None = None) -> list[RankRow]:
-    """Rank the units owning township stations (乡镇站) in the user's scope for a month or a year."""
-    stations = list(stations_visible(user).filter(kind=StationKind.TOWNSHIP, is_active=True))
+                     limits: dict | None = None, whole_district: bool = False) -> list[RankRow]:
+    """Rank the units owning township stations (乡镇站) in the user's scope for a month or a year.
+
+    ``whole_district`` ranks every station regardless of ``user``: what the assessment's frozen rankings
+    (which belong to the district, not to a reader) use.
+    """
+    base = Station.objects.select_related("unit") if whole_district else stations_visible(user)
+    stations = list(base.filter(kind=StationKind.TOWNSHIP, is_active=True))
     by_unit: dict[int, list[Station]] = {}
     for s in stations:
         by_unit.setdefault(s.unit_id, []).append(s)

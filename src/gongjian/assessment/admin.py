@@ -32,7 +32,8 @@ EXAMPLE = {
 class SchemeForm(forms.ModelForm):
     definition = forms.CharField(label="规则定义(JSON)", widget=forms.Textarea(attrs={"rows": 24, "cols": 100}),
                                  help_text="保存时若规则有改动，新增一个版本；旧版本和用它算出的排名不变。"
-                                           "规则类型：case(按案件)、indicator(按指标比率)、daily_missing(按日报缺报天数)。")
+                                           "规则类型：case(按案件)、indicator(按指标比率)、daily_missing(按日报缺报天数)、"
+                                           "air_rank(按乡镇空气质量排名，method 为 composite、pm25、good_days 或 yoy)。")
     note = forms.CharField(label="修订说明", required=False, max_length=200)
 
     class Meta:

@@ -29,7 +29,7 @@ class RankingOut(RankingHead):
 class LineOut(Schema):
     code: str
     label: str
-    type: str = Field(..., description="case 按案件 / indicator 按指标 / daily_missing 按日报缺报天数")
+    type: str = Field(..., description="case 按案件 / indicator 按指标 / daily_missing 按日报缺报天数 / air_rank 按空气质量排名")
     count: str = Field(..., description="件数、比率或天数")
     points: str = Field(..., description="每项分值(指标规则为权重)")
     cap: str | None = Field(None, description="上限(绝对值)")

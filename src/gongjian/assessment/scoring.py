@@ -11,13 +11,17 @@ A scheme definition (JSON or YAML) is::
        {"code": "w1", "label": "处置率", "type": "indicator", "indicator": "disposal_rate", "points": 30},
        {"code": "w2", "label": "返工率", "type": "indicator", "indicator": "rework_rate", "points": 20,
         "complement": true},
-       {"code": "daily", "label": "日报缺报", "type": "daily_missing", "points": -1, "cap": 5}],
+       {"code": "daily", "label": "日报缺报", "type": "daily_missing", "points": -1, "cap": 5},
+       {"code": "air", "label": "空气质量排名", "type": "air_rank", "method": "composite", "points": -0.5, "cap": 5}],
      "grades": {"A": 90, "B": 75, "C": 60, "D": 40},
      "red_flags": 3, "black_flags": 3}
 
 * ``case`` rules give ``points`` per case of a case set (see ``CASE_SETS``), optionally only for some sources;
 * ``indicator`` rules give ``points`` × the rate (× (1 − rate) with ``complement``): the weighted formula;
 * ``daily_missing`` rules give ``points`` per day of the period without the unit's daily figures;
+* ``air_rank`` rules give ``points`` per place behind the first in the HJ 663 township ranking (``method``:
+  composite, pm25, good_days or yoy) of the calendar month holding the period's last day; a unit without a
+  ranked township station gets nothing from the rule;
 * ``cap`` bounds the size of a rule's total (−1 each, at most −10: ``points: -1, cap: 10``).
 
 A rate whose denominator is 0 (no case due in the period) counts as its good value: 1 for the rates where more
@@ -64,7 +68,8 @@ CASE_SETS: dict[str, str] = {
     "escalated": "挂牌督办及以上(挂牌督办、约谈、问责)",
 }
 COUNTS = tuple(k for k in CASE_SETS if k != "found")
-RULE_TYPES = ("case", "indicator", "daily_missing")
+RULE_TYPES = ("case", "indicator", "daily_missing", "air_rank")
+AIR_METHODS = {"composite": "综合指数", "pm25": "PM2.5浓度", "good_days": "优良天数比例", "yoy": "综合指数同比"}
 GRADE_NAMES = ("A", "B", "C", "D")
 CENT = Decimal("0.01")
 
@@ -121,7 +126,7 @@ def validate(definition) -> dict:
         if not isinstance(rule, dict):
             raise SchemeError("每条规则应为一个对象 / each rule must be a mapping", where)
         bad = sorted(set(rule) - {"code", "label", "type", "set", "sources", "indicator", "points", "cap",
-                                  "complement"})
+                                  "complement", "method"})
         if bad:
             raise SchemeError(f"不认识的项：{'、'.join(map(str, bad))} / unknown keys", where)
         code = str(rule.get("code") or "").strip()
@@ -155,6 +160,13 @@ def validate(definition) -> dict:
                                   where + ".indicator")
             norm |= {"indicator": name, "complement": bool(rule.get("complement", False))}
             default_label = ("1 − " if norm["complement"] else "") + INDICATORS[name][0]
+        elif kind == "air_rank":
+            method = rule.get("method", "composite")
+            if method not in AIR_METHODS:
+                raise SchemeError(f"method 应为 {'、'.join(AIR_METHODS)} 之一，而不是“{method}” / bad method",
+                                  where + ".method")
+            norm["method"] = method
+            default_label = f"空气质量排名({AIR_METHODS[method]})"
         else:
             default_label = "日报缺报天数"
         norm["label"] = str(rule.get("label") or default_label).strip()
@@ -214,6 +226,9 @@ def score_unit(definition: dict, inputs: dict) -> tuple[Decimal, list[RuleLine]]
                 r = Fraction(1 if INDICATORS[rule["indicator"]][2] else 0)
             factor = 1 - r if rule["complement"] else r
             raw, shown = points * factor, f"{float(r):.4f}"
+        elif rule["type"] == "air_rank":
+            place = (inputs.get("air_ranks") or {}).get(rule["method"])
+            raw, shown = (points * (int(place) - 1), str(place)) if place else (Fraction(0), "—")
         else:
             n = int(inputs.get("missing_days", 0))
             raw, shown = points * n, str(n)

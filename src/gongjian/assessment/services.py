@@ -124,12 +124,38 @@ def scheme_of(name: str | None) -> Scheme:
 # ------------------------------------------------------------------ rankings
 
 
+def _air_ranks(period: Period, definition: dict, units) -> dict[int, dict[str, int]]:
+    """{unit id: {method: place}} from the HJ 663 township ranking of the month holding the period's end; a
+    ranked unit takes the best place of the township stations in its subtree."""
+    methods = sorted({r["method"] for r in definition["rules"] if r["type"] == "air_rank"})
+    if not methods:
+        return {}
+    from gongjian.air.selectors import township_ranking
+    from gongjian.org.models import Unit
+
+    paths = dict(Unit.objects.values_list("pk", "path"))
+    out: dict[int, dict[str, int]] = {}
+    for method in methods:
+        for row in township_ranking(None, year=period.end.year, month=period.end.month, method=method,
+                                    whole_district=True):
+            if row.rank is None:
+                continue
+            path = paths.get(row.unit_id, "")
+            for u in units:
+                if path.startswith(u.path):
+                    best = out.setdefault(u.pk, {}).get(method)
+                    out[u.pk][method] = row.rank if best is None else min(best, row.rank)
+    return out
+
+
 def _inputs(period: Period, definition: dict, previous_holders: list[int]) -> dict:
     data = indicators.collect(period, definition["rules"])
     units = indicators.ranked_units()
+    air = _air_ranks(period, definition, units)
     return {"period": period.key, "start": period.start.isoformat(), "end": period.end.isoformat(),
             "previous_holders": previous_holders,
-            "units": {str(u.pk): {"name": u.name, "path": u.path, **data[u.pk]} for u in units}}
+            "units": {str(u.pk): {"name": u.name, "path": u.path, **data[u.pk],
+                                  **({"air_ranks": air.get(u.pk, {})} if air else {})} for u in units}}
 
 
 def score(definition: dict, inputs: dict) -> list[dict]:
