@@ -79,7 +79,10 @@ def test_report_assign_rectify_verify_close(ledger, phone, new_page, login, shot
     assert timeline_of(phone) == ["上报", "上传材料", "上传材料"]
     before_img = phone.locator("[data-testid=photos-before] img").first
     before_img.wait_for()
-    assert phone.evaluate("img => img.complete && img.naturalWidth", before_img.element_handle()) == 640
+    # The photos load lazily: bring it into view and wait for the browser to finish decoding it.
+    before_img.scroll_into_view_if_needed()
+    phone.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=before_img.element_handle())
+    assert phone.evaluate("img => img.naturalWidth", before_img.element_handle()) == 640
     phone.goto("/report/mine/")
     assert phone.get_by_test_id("my-reports").get_by_text("已上报").is_visible()
     shot(phone, "my-reports")
