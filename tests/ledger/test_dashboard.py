@@ -302,7 +302,7 @@ def test_street_cases_held_by_the_street_itself_get_a_row_of_their_own(ledger, w
 
 
 def test_to_do_counts_are_capped(ledger, world, monkeypatch):
-    monkeypatch.setattr(dashboard, "TODO_COUNT_CAP", 2)
+    monkeypatch.setattr(dashboard, "PENDING_COUNT_CAP", 2)
     ctx = dashboard.dashboard_context(ledger.d["handler_a"], TODAY)
     accept = _todo(ctx, "accept")
     assert accept.capped and accept.shown_count == "2+" and len(accept.cases) == 3

@@ -30,7 +30,7 @@ from gongjian.ledger.models import (
 from gongjian.org.models import LeaderAssignment, Role, Unit, UnitKind
 
 TREND_DAYS = 30
-TODO_ROWS = 8
+PENDING_ROWS_SHOWN = 8
 
 # The order a reader follows the loop in.
 STATUS_ORDER = [Status.REPORTED, Status.REGISTERED, Status.ASSIGNED, Status.RETURNED, Status.RECTIFYING,
@@ -89,11 +89,11 @@ class Todo:
     count: int
     href: str
     cases: list = field(default_factory=list)
-    capped: bool = False   # more than TODO_COUNT_CAP: shown as "1000+"
+    capped: bool = False   # more than PENDING_COUNT_CAP: shown as "1000+"
 
     @property
     def shown_count(self) -> str:
-        return f"{TODO_COUNT_CAP}+" if self.capped else str(self.count)
+        return f"{PENDING_COUNT_CAP}+" if self.capped else str(self.count)
 
 
 def _day_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -305,7 +305,7 @@ def _unit_rows(user, per_unit, cid, everything, assigned_ids) -> list[UnitRow]:
 
 # Above this many, a to-do count shows "1000+": counting every waiting case of a million costs more
 # than the page (the ledger caps its counts the same way).
-TODO_COUNT_CAP = 1000
+PENDING_COUNT_CAP = 1000
 
 # The order each to-do list is read in, spelled so an index serves it: running cases by deadline
 # (case_running_deadline_idx), waiting ones oldest first within their status (case_waiting_idx).
@@ -314,12 +314,12 @@ _OLDEST_FIRST = ("reported_at", "id")
 
 
 def _todo(key, label, hint, cases_qs, href, user=None, action=None, order=_OLDEST_FIRST) -> Todo:
-    count = len(cases_qs.order_by().values_list("id", flat=True)[:TODO_COUNT_CAP + 1])
-    rows = list(cases_qs.select_related("unit", "category").order_by(*order)[:TODO_ROWS]) if count else []
+    count = len(cases_qs.order_by().values_list("id", flat=True)[:PENDING_COUNT_CAP + 1])
+    rows = list(cases_qs.select_related("unit", "category").order_by(*order)[:PENDING_ROWS_SHOWN]) if count else []
     if user is not None and action is not None:
         # The SQL mirrors flows' rules; the rows shown are checked against them exactly.
         rows = [c for c in rows if any(m.action == action for m in flows.available_moves(user, c))]
-    return Todo(key, label, hint, count, href, rows, capped=count > TODO_COUNT_CAP)
+    return Todo(key, label, hint, count, href, rows, capped=count > PENDING_COUNT_CAP)
 
 
 def _todos(user, qs, cid, on, assigned_units) -> list[Todo]:
@@ -337,7 +337,7 @@ def _todos(user, qs, cid, on, assigned_units) -> list[Todo]:
         todos.append(Todo("extension", "待审批延期", "责任单位的延期申请", ext.count(),
                           ledger_url(campaign=cid, status=[Status.ASSIGNED, Status.RECTIFYING]),
                           [e.case for e in ext.select_related("case", "case__unit", "case__category")
-                           .order_by("requested_at")[:TODO_ROWS]]))
+                           .order_by("requested_at")[:PENDING_ROWS_SHOWN]]))
     if user.has_role(Role.HANDLER) and user.unit_id:
         mine = qs.filter(unit__path__startswith=user.unit.path)
         todos.append(_todo("accept", "待签收", "交办到本单位的案件，签收整改或回退",
