@@ -182,11 +182,36 @@ def _address(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
+def _start_worker():
+    """The background worker with the scheduler, in its own process beside the web server."""
+    from gongjian.jobs.runner import start_subprocess
+
+    worker, shown = start_subprocess()
+    _say(f"后台任务进程已启动 / worker started: {shown}" if worker else f"后台任务进程未启动 / worker not started: {shown}")
+    return worker
+
+
+def _stop(proc) -> None:
+    if proc is not None:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except Exception:
+            proc.kill()
+
+
 def cmd_serve(args) -> int:
     _setup_django()
     url = _address(args.host, args.port)
-    _serve(args.host, args.port, args.workers, args.threads,
-           on_ready=lambda: _say(f"服务已启动，请在浏览器打开 / open: {url}"))
+    worker = None
+    if args.with_worker:
+        _check_ready()
+        worker = _start_worker()
+    try:
+        _serve(args.host, args.port, args.workers, args.threads,
+               on_ready=lambda: _say(f"服务已启动，请在浏览器打开 / open: {url}"))
+    finally:
+        _stop(worker)
     return 0
 
 
@@ -210,12 +235,12 @@ def cmd_demo(args) -> int:
 
         gateway, shown = start_subprocess(args.host, args.gateway_port)
         _say(f"HJ 212 网关端口 / gateway port: {shown}" if gateway else f"HJ 212 网关未启动 / gateway not started: {shown}")
+    worker = _start_worker() if args.with_worker else None
     try:
         _serve(args.host, args.port, args.workers, args.threads, on_ready=ready)
     finally:
-        if gateway is not None:
-            gateway.terminate()
-            gateway.wait(15)
+        _stop(worker)
+        _stop(gateway)
     return 0
 
 
@@ -454,12 +479,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gateway-port", type=int, default=9212, help="HJ 212 网关端口，默认 9212 / gateway port")
     p.add_argument("--no-gateway", dest="gateway_port", action="store_const", const=None,
                    help="不启动 HJ 212 网关 / do not start the gateway")
+    p.add_argument("--no-worker", dest="with_worker", action="store_false",
+                   help="不启动后台任务进程(提醒、督办、日报不会自动运行) / do not start the worker")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("serve", help="启动 Web 服务(gunicorn) / run the web server (gunicorn)",
                        description="以生产服务器(gunicorn，静态文件由 whitenoise 提供)运行。 / Run the production "
                                    "server (gunicorn; static files via whitenoise).")
     _add_server_args(p)
+    p.add_argument("--with-worker", action="store_true",
+                   help="同时运行后台任务和定时调度(单机部署) / also run the worker and scheduler (one machine)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("audit", help="审计链 / audit chain", description="审计链工具 / audit chain tools")
@@ -539,6 +568,10 @@ def build_parser() -> argparse.ArgumentParser:
     from gongjian.air.commands import add_commands as add_air_commands
 
     add_air_commands(sub)
+
+    from gongjian.jobs.commands import add_commands as add_job_commands
+
+    add_job_commands(sub)
 
     p = sub.add_parser("escalate", help="超期督办扫描 / run the escalation scan",
                        description="按各专项行动的督办规则，把超期案件升级为预警、挂牌督办、约谈、问责；每级只记一次，"

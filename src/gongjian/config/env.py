@@ -66,3 +66,42 @@ def allowed_hosts() -> list[str]:
     raw = os.environ.get("GONGJIAN_ALLOWED_HOSTS", "")
     hosts = [h.strip() for h in raw.split(",") if h.strip()]
     return hosts or ["127.0.0.1", "localhost", "[::1]"]
+
+
+def positive_number(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} 应为正数，而不是“{raw}”") from None
+    if not value > 0:
+        raise ConfigError(f"{name} 应为正数，而不是“{raw}”")
+    return value
+
+
+def time_of_day(name: str, default: str):
+    """HH:MM in the site's time zone, e.g. GONGJIAN_DAILY_DOCS_AT=18:00."""
+    import datetime as dt
+
+    raw = os.environ.get(name, "").strip() or default
+    try:
+        hours, minutes = raw.split(":")
+        if len(minutes) != 2:
+            raise ValueError
+        return dt.time(int(hours), int(minutes))
+    except ValueError:
+        raise ConfigError(f"{name} 应为 HH:MM 形式的时刻(如 18:00)，而不是“{raw}”") from None
+
+
+def workday_list(name: str, default: str) -> list[int]:
+    """A comma-separated list of working-day counts, e.g. GONGJIAN_REMINDER_WORKDAYS=3,1."""
+    raw = os.environ.get(name, "").strip() or default
+    try:
+        days = sorted({int(part) for part in raw.split(",") if part.strip()}, reverse=True)
+    except ValueError:
+        raise ConfigError(f"{name} 应为逗号分隔的工作日数(如 3,1)，而不是“{raw}”") from None
+    if not days or any(d < 0 or d > 30 for d in days):
+        raise ConfigError(f"{name} 的每个工作日数应在 0 到 30 之间，而不是“{raw}”")
+    return days

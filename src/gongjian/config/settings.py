@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "gongjian.core",
     "gongjian.org",
     "gongjian.ledger",
@@ -38,6 +40,7 @@ INSTALLED_APPS = [
     "gongjian.assessment",
     "gongjian.air",
     "gongjian.gateway",
+    "gongjian.jobs",
     "gongjian.web",
 ]
 
@@ -199,3 +202,17 @@ except ValueError:
     raise env.ConfigError("GONGJIAN_MAP_MAX_POINTS 应为正整数") from None
 if GONGJIAN_MAP_MAX_POINTS < 1:
     raise env.ConfigError("GONGJIAN_MAP_MAX_POINTS 应为正整数")
+
+# --- background work (gongjian worker / scheduler) ---------------------------------------
+# Tasks are rows in the database (django-tasks-db): no broker to run. `gongjian worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A worker silent for this long is taken as dead and its running task is queued again.
+GONGJIAN_WORKER_LEASE_SECONDS = env.positive_number("GONGJIAN_WORKER_LEASE_SECONDS", 60)
+# When the periodic jobs run (site time, HH:MM).
+GONGJIAN_REMINDERS_AT = env.time_of_day("GONGJIAN_REMINDERS_AT", "08:30")          # deadline reminders
+GONGJIAN_ESCALATE_AT = env.time_of_day("GONGJIAN_ESCALATE_AT", "09:00")            # the escalation scan
+GONGJIAN_FIGURES_REMIND_AT = env.time_of_day("GONGJIAN_FIGURES_REMIND_AT", "16:00")  # 催报 daily figures
+GONGJIAN_DAILY_DOCS_AT = env.time_of_day("GONGJIAN_DAILY_DOCS_AT", "18:00")        # the daily three
+GONGJIAN_RANKING_AT = env.time_of_day("GONGJIAN_RANKING_AT", "08:00")              # weekly ranking, Mondays
+# Deadline reminders: how many working days before the deadline, one reminder per number (e.g. "3,1").
+GONGJIAN_REMINDER_WORKDAYS = env.workday_list("GONGJIAN_REMINDER_WORKDAYS", "1")

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from gongjian.core import audit
 from gongjian.core.errors import Conflict, Forbidden, Invalid, NotFound
-from gongjian.ledger import flows
+from gongjian.ledger import flows, reminders
 from gongjian.ledger.evidence import check_upload, store_evidence
 from gongjian.ledger.models import (
     DEADLINE_STATUSES,
@@ -697,6 +697,7 @@ def escalate(*, actor=None, on: dt.date | None = None, dry_run: bool = False) ->
             if level <= locked.escalation_level:
                 continue  # another run got there first
             before = locked.snapshot()
+            climbed = [r for r in rules[case.campaign_id] if locked.escalation_level < r.level <= level]
             for rung in range(locked.escalation_level + 1, level + 1):
                 if EscalationLevel(rung) in [r.level for r in rules[case.campaign_id]]:
                     Escalation.objects.get_or_create(case=locked, level=rung,
@@ -704,6 +705,8 @@ def escalate(*, actor=None, on: dt.date | None = None, dry_run: bool = False) ->
                                                                "leader": locked.leader})
             locked.escalation_level = level
             locked.save(update_fields=["escalation_level", "updated_at"])
+            # Told in the same transaction: the rung and its notice commit together, once.
+            reminders.escalation_notice(locked, level, days, tell_leader=any(r.notify_leader for r in climbed))
             audit.record(actor=actor, action="case.escalate", obj=locked, before=before,
                          after=locked.snapshot(), reason=f"超期 {days} 个工作日")
     return found

@@ -403,3 +403,18 @@ def write_notice(*, cases: list[Case], unit: Unit, out_dir: str | Path, actor=No
                      after={"number": number, "unit": unit.pk, "cases": [c.pk for c in cases]})
     doc.out_files = [p for p in (path, copy) if p is not None]  # where they were written (not the stored copy)
     return doc
+
+
+def attach_pdf(*, document: Document, pdf: Path, actor=None) -> Document:
+    """Attach a PDF copy made after the fact (by the worker) to a generated document; the copy it replaces
+    is removed once the change has committed."""
+    old = document.pdf.name if document.pdf else ""
+    with transaction.atomic():
+        with open(pdf, "rb") as fh:
+            document.pdf.save(Path(document.file.name).stem + ".pdf", File(fh), save=False)
+        document.save(update_fields=["pdf"])
+        audit.record(actor=actor, action="document.pdf", obj=document, after={"pdf": document.pdf.name})
+    if old and old != document.pdf.name:
+        storage = document.pdf.storage
+        transaction.on_commit(lambda: storage.delete(old))
+    return document

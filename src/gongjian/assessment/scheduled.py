@@ -1,0 +1,12 @@
+"""Periodic jobs of assessment (see gongjian.jobs.schedule)."""
+
+from django.conf import settings
+
+from gongjian.assessment import tasks
+from gongjian.jobs.schedule import Job
+
+JOBS = [
+    Job(name="assessment.weekly_ranking", title="周排名", task=tasks.weekly_ranking,
+        at=lambda: settings.GONGJIAN_RANKING_AT, weekdays=frozenset({0}), max_catch_up=4,
+        description="每周一冻结上周排名(默认考核方案)，通知领导、指挥部和各单位"),
+]

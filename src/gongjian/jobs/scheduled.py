@@ -1,0 +1,11 @@
+"""Periodic jobs of the background machinery."""
+
+import datetime as dt
+
+from gongjian.jobs import tasks
+from gongjian.jobs.schedule import Job
+
+JOBS = [
+    Job(name="jobs.prune", title="清理任务记录", task=tasks.prune, at=dt.time(3, 10), catch_up="latest",
+        description="删除 30 天前已结束的任务记录、90 天前的定时运行记录"),
+]
