@@ -33,6 +33,7 @@ from gongjian.ledger import services as ledger_services
 from gongjian.ledger.models import Case
 from gongjian.reporting import selectors, services
 from gongjian.reporting.models import DailyReport, DocumentKind, Metric
+from gongjian.reporting.tasks import pdfs_later
 from gongjian.standards import gbt9704
 
 CHART_DAYS = 14
@@ -325,13 +326,14 @@ def documents_generate(request):
             if what == "daily":
                 from gongjian.reporting.documents import generate_daily
 
-                result = generate_daily(day=day, out_dir=out, actor=user, pdf=True)
-                made, pdf = result.documents, result.pdf
+                result = generate_daily(day=day, out_dir=out, actor=user, pdf=False)
+                made = result.documents
             else:
                 from gongjian.inspection.documents import write_night_report
 
-                doc = write_night_report(day=day, out_dir=out, actor=user, pdf=True)
-                made, pdf = [doc], bool(doc.pdf)
+                doc = write_night_report(day=day, out_dir=out, actor=user, pdf=False)
+                made = [doc]
+        pdfs_later(made)  # PDF copies are made by the worker: LibreOffice takes seconds per document
     except Invalid as exc:
         messages.error(request, ui_message(exc))
         return redirect("reporting:documents")
@@ -339,7 +341,8 @@ def documents_generate(request):
         messages.error(request, f"生成{label}失败：{exc}")
         return redirect("reporting:documents")
     names = "、".join(d.get_kind_display() for d in made)
-    note = "" if pdf else "。未安装 LibreOffice，只生成了 docx/xlsx，没有 PDF 副本"
+    note = ("。PDF 副本正在后台生成，稍后刷新本页即可下载" if gbt9704.libreoffice() is not None
+            else "。未安装 LibreOffice，只生成了 docx/xlsx，没有 PDF 副本")
     messages.success(request, f"已生成 {day:%Y-%m-%d} 的{names}{note}")
     return redirect("reporting:documents")
 
@@ -359,7 +362,9 @@ def case_notice(request, pk: int):
 
     try:
         with tempfile.TemporaryDirectory(dir=_documents_dir(), prefix="work-") as out:
-            doc = write_notice(cases=[case], unit=case.unit, out_dir=out, actor=user, on=ledger_services.today())
+            doc = write_notice(cases=[case], unit=case.unit, out_dir=out, actor=user, on=ledger_services.today(),
+                               pdf=False)
+        pdfs_later([doc])
     except (OSError, RuntimeError) as exc:
         messages.error(request, f"生成整改通知书失败：{exc}")
         return redirect("ledger:case", pk=case.pk)
