@@ -17,6 +17,7 @@ from gongjian.core.errors import DomainError
 from gongjian.gateway.api import router as gateway_router
 from gongjian.inspection.api import router as inspection_router
 from gongjian.ledger.api import router as ledger_router
+from gongjian.notify.api import router as notify_router
 from gongjian.org.api import router as org_router
 from gongjian.org.api import tokens as token_router
 from gongjian.org.services import token_authenticate
@@ -107,3 +108,4 @@ api.add_router("/inspections", inspection_router)
 api.add_router("/assessment", assessment_router)
 api.add_router("/air", air_router)
 api.add_router("/gateway", gateway_router)
+api.add_router("/notify", notify_router)

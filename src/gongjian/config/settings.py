@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "gongjian.air",
     "gongjian.gateway",
     "gongjian.jobs",
+    "gongjian.notify",
     "gongjian.web",
 ]
 
@@ -181,6 +182,18 @@ LOGGING = {
 }
 
 GONGJIAN_SITE_NAME = os.environ.get("GONGJIAN_SITE_NAME", "攻坚指挥平台")
+# The site's public address (e.g. https://gongjian.example.gov.cn): robot and email messages link to
+# cases with it; without it they carry site paths only.
+GONGJIAN_SITE_URL = os.environ.get("GONGJIAN_SITE_URL", "").strip().rstrip("/")
+# Notifications: how many times a delivery is tried before it is marked 失败 (backoff 30 s, 1, 2, 4, 8 min).
+GONGJIAN_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("GONGJIAN_NOTIFY_MAX_ATTEMPTS", "").strip() or 6)
+DEFAULT_FROM_EMAIL = os.environ.get("GONGJIAN_EMAIL_FROM", "").strip() or "gongjian@localhost"
+EMAIL_HOST = os.environ.get("GONGJIAN_EMAIL_HOST", "").strip() or "localhost"
+EMAIL_PORT = int(os.environ.get("GONGJIAN_EMAIL_PORT", "").strip() or 25)
+EMAIL_HOST_USER = os.environ.get("GONGJIAN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("GONGJIAN_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env.flag("GONGJIAN_EMAIL_TLS")
+EMAIL_TIMEOUT = 10
 # Official documents: the issuing organ and the number prefixes (default: from the district's name,
 # e.g. 山阳区整治攻坚指挥部, 山阳督查〔2026〕1号 for bulletins, 山阳督办〔2026〕1号 for notices).
 GONGJIAN_DOC_ORGAN = os.environ.get("GONGJIAN_DOC_ORGAN", "")

@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("gongjian.web.urls")),
     path("", include("gongjian.reporting.urls")),
     path("", include("gongjian.inspection.urls")),
+    path("", include("gongjian.notify.urls")),
 ]

@@ -23,5 +23,14 @@ def site(request):
         if can_read_audit(user):
             nav.append(("audit", _("审计日志")))
         nav.append(("tokens", _("API 令牌")))
+        from gongjian.notify import selectors as notify_selectors
+        from gongjian.notify.services import can_view_deliveries
+
+        if can_view_deliveries(user):
+            nav.append(("notify:deliveries", _("发送记录")))
+        # One COUNT per page (indexed on user and read_at): the unread badge of 收件箱.
+        inbox_unread = notify_selectors.unread_count(user)
+        return {"gj_site_name": _(settings.GONGJIAN_SITE_NAME), "version": gongjian.__version__, "nav": nav,
+                "inbox_unread": inbox_unread}
     # The default site name has an English translation; a configured one is shown as configured.
     return {"gj_site_name": _(settings.GONGJIAN_SITE_NAME), "version": gongjian.__version__, "nav": nav}
