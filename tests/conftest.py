@@ -20,3 +20,17 @@ def _fresh_table_caches():
     clear_all()
     yield
     clear_all()
+
+
+@pytest.fixture
+def installation_rows(transactional_db):
+    """Put back the rows migrations install (audit chain head, holiday schedules) for tests on a
+    transactional database (live server, worker processes): its flush between tests empties every table."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    for module in ("0003_chain_head_row", "0005_seed_holidays"):
+        migration = importlib.import_module(f"gongjian.core.migrations.{module}")
+        (migration.create_head if hasattr(migration, "create_head") else migration.seed)(apps, connection.schema_editor())

@@ -110,6 +110,9 @@ def cmd_init(args) -> int:
         from gongjian.air import demo as air_demo
 
         loaded = air_demo.load(log=_say) or loaded
+        from gongjian.jobs import demo as jobs_demo
+
+        loaded = jobs_demo.load(log=_say) or loaded
         if loaded:
             _say("已载入演示区：山阳区 / demo district loaded")
         else:

@@ -11,7 +11,6 @@ Fixtures:
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 from pathlib import Path
@@ -41,15 +40,8 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(autouse=True)
-def installation_rows(transactional_db):
-    """Put back the rows migrations install (audit chain head, holiday schedules): the live server
-    needs a transactional database, and its flush between tests empties every table."""
-    from django.apps import apps
-    from django.db import connection
-
-    for module in ("0003_chain_head_row", "0005_seed_holidays"):
-        migration = importlib.import_module(f"gongjian.core.migrations.{module}")
-        (migration.create_head if hasattr(migration, "create_head") else migration.seed)(apps, connection.schema_editor())
+def _browser_installation_rows(installation_rows):
+    """The live server needs a transactional database, whose flush between tests empties every table."""
 
 
 @pytest.fixture(scope="session")

@@ -86,3 +86,17 @@ def recent_tasks(limit: int = 30, status: str | None = None):
     if status:
         rows = rows.filter(status=status)
     return list(rows[:limit])
+
+
+def task_title(path: str) -> str:
+    """A task's name in Chinese from its job (or its function name)."""
+    for job in all_jobs():
+        if getattr(job.task, "module_path", None) == path:
+            return job.title
+    return {"gongjian.notify.tasks.pump": "消息发送", "gongjian.reporting.tasks.document_pdf": "PDF 副本",
+            "gongjian.jobs.tasks.noop": "空任务"}.get(path, path.rsplit(".", 1)[-1])
+
+
+def error_line(traceback: str) -> str:
+    lines = [line for line in (traceback or "").strip().splitlines() if line.strip()]
+    return lines[-1] if lines else ""

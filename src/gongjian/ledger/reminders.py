@@ -20,12 +20,21 @@ CHUNK = 500
 
 
 def handlers_by_unit(unit_ids) -> dict[int, list[int]]:
-    """The active 经办人 of each unit (who is told when a case has no named handler)."""
-    found: dict[int, list[int]] = defaultdict(list)
-    rows = (User.objects.filter(unit_id__in=set(unit_ids), is_active=True, role_assignments__role=Role.HANDLER)
-            .values_list("unit_id", "id").distinct())
+    """The active 经办人 told about each unit's cases: the unit's own, or else those of the nearest unit
+    above it that has some (a community's cases go to its street's 经办人 when it has none)."""
+    from gongjian.org.models import Unit
+
+    paths = dict(Unit.objects.filter(pk__in=set(unit_ids)).values_list("pk", "path"))
+    chains = {pk: [int(p) for p in path.strip("/").split("/") if p][::-1] for pk, path in paths.items()}
+    wanted = {u for chain in chains.values() for u in chain}
+    people: dict[int, list[int]] = defaultdict(list)
+    rows = (User.objects.filter(unit_id__in=wanted, is_active=True, role_assignments__role=Role.HANDLER)
+            .values_list("unit_id", "id").distinct().order_by("unit_id", "id"))
     for unit_id, user_id in rows:
-        found[unit_id].append(user_id)
+        people[unit_id].append(user_id)
+    found: dict[int, list[int]] = {}
+    for pk, chain in chains.items():
+        found[pk] = next((people[u] for u in chain if people.get(u)), [])
     return found
 
 

@@ -28,6 +28,10 @@ def site(request):
 
         if can_view_deliveries(user):
             nav.append(("notify:deliveries", _("发送记录")))
+        from gongjian.jobs.services import can_manage as can_manage_jobs
+
+        if can_manage_jobs(user):
+            nav.append(("jobs:status", _("后台任务")))
         # One COUNT per page (indexed on user and read_at): the unread badge of 收件箱.
         inbox_unread = notify_selectors.unread_count(user)
         return {"gj_site_name": _(settings.GONGJIAN_SITE_NAME), "version": gongjian.__version__, "nav": nav,

@@ -14,5 +14,6 @@ urlpatterns = [
     path("ranking/", include("gongjian.assessment.urls")),
     path("air/", include("gongjian.air.urls")),
     path("gateway/", include("gongjian.gateway.urls")),
+    path("jobs/", include("gongjian.jobs.urls")),
     path("", include("gongjian.ledger.urls")),
 ]
