@@ -175,6 +175,7 @@ def test_demo_serves_and_the_demo_logins_work(home):
         out = "".join(lines)
         assert f"http://127.0.0.1:{port}/" in out, out
         assert "admin" in out and "gongjian-demo" in out and "dfh_jingban" in out
+        assert "后台任务进程已启动 / worker started" in out  # reminders and documents need no other command
         # Keep reading the server's output, so its log lines never fill the pipe and block it.
         threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
 
@@ -192,6 +193,9 @@ def test_demo_serves_and_the_demo_logins_work(home):
             body = home_page.read().decode()
             assert home_page.geturl() == f"{base}/", username
             assert "工作台" in body and "我的信息" in body
+            if username == "admin":
+                jobs = opener.open(f"{base}/jobs/", timeout=30).read().decode()
+                assert "在线 1 个" in jobs and "到期提醒" in jobs
             static = opener.open(f"{base}/static/vendor/htmx-2.0.11/htmx.min.js", timeout=10)
             assert static.status == 200
     finally:

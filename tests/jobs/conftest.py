@@ -35,6 +35,6 @@ def process_env(tmp_path):
 
 
 def start_worker(env, *args, log: Path) -> subprocess.Popen:
-    out = open(log, "ab")  # noqa: SIM115 - closed with the process by the caller's cleanup
-    return subprocess.Popen([sys.executable, "-m", "gongjian.cli", "worker", "--interval", "0.2", *args],
-                            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    with open(log, "ab") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen([sys.executable, "-m", "gongjian.cli", "worker", "--interval", "0.2", *args],
+                                env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)

@@ -69,6 +69,7 @@ def test_a_restart_after_downtime_runs_each_missed_slot_once_and_late():
     assert all(m.late for m in made)
     assert scheduler.tick(now=at(23, 10, 5), jobs=[j]) == []
     assert ScheduledRun.objects.filter(job=j.name, late=True).count() == 3
+    assert rec.slots == [at(d, 18).isoformat() for d in (20, 21, 22)]  # each task gets its own day
 
 
 @pytest.mark.django_db

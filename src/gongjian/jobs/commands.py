@@ -32,12 +32,15 @@ def cmd_worker(args) -> int:
     _log_to_stderr(args.verbose)
     from gongjian.jobs.worker import Worker
 
-    worker = Worker(queues=[q for q in args.queue.split(",") if q] or ["*"], interval=args.interval,
-                    batch=args.batch, max_tasks=args.max_tasks, with_scheduler=args.with_scheduler)
-    worker.configure_signals()
     what = "后台任务和定时调度" if args.with_scheduler else "后台任务"
-    _say(f"工作进程已启动({what}) / worker started: {worker.worker_id}")
-    worker.run()
+    worker = Worker(queues=[q for q in args.queue.split(",") if q] or ["*"], interval=args.interval,
+                    batch=args.batch, max_tasks=args.max_tasks, with_scheduler=args.with_scheduler,
+                    on_started=lambda: _say(f"工作进程已启动({what}) / worker started: {worker.worker_id}"))
+    worker.configure_signals()
+    try:
+        worker.run()
+    finally:
+        worker.reset_signals()
     _say(f"工作进程已停止，完成 {worker._run_tasks} 个任务 / worker stopped after {worker._run_tasks} tasks")
     return 0
 

@@ -17,7 +17,7 @@ import socket
 import threading
 import time
 
-from django.db import OperationalError, close_old_connections, connection
+from django.db import OperationalError, connection, connections
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker as DatabaseWorker
@@ -33,22 +33,27 @@ TICK_EVERY = 5.0
 
 
 def _refresh_connections() -> None:
-    """Drop broken or expired connections between tasks (as Django does between requests); never inside a
-    caller's transaction (run_pending called from a test or a command already in one)."""
-    if not connection.in_atomic_block:
-        close_old_connections()
+    """Drop a connection that broke (the database restarted, a network blip) between tasks; keep a healthy
+    one, even on SQLite where Django closes connections after every request (reopening costs more than a
+    no-op task). Never inside a caller's transaction (run_pending called from a test or a command)."""
+    if connection.in_atomic_block:
+        return
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None and conn.errors_occurred and not conn.is_usable():
+            conn.close()
 
 
 class Worker(DatabaseWorker):
     def __init__(self, *, queues: list[str] | None = None, interval: float = 1.0, batch: bool = False,
                  max_tasks: int | None = None, with_scheduler: bool = False, tick_every: float = TICK_EVERY,
-                 worker_id: str | None = None, backend_name: str = "default"):
+                 worker_id: str | None = None, backend_name: str = "default", on_started=None):
         super().__init__(queue_names=queues or ["*"], interval=interval, batch=batch, backend_name=backend_name,
                          startup_delay=False, max_tasks=max_tasks,
                          worker_id=worker_id or f"{socket.gethostname()[:40]}-{os.getpid()}-{get_random_string(6)}",
                          excluded_queue_names=[])
         self.with_scheduler = with_scheduler
         self.tick_every = tick_every
+        self.on_started = on_started  # called once the heartbeat row exists
         self._stop_beat = threading.Event()
         self._beat: threading.Thread | None = None
 
@@ -117,6 +122,8 @@ class Worker(DatabaseWorker):
         log.info("worker %s starting (queues %s%s)", self.worker_id, ",".join(self.queue_names),
                  ", with scheduler" if self.with_scheduler else "")
         self._beat_start()
+        if self.on_started is not None:
+            self.on_started()
         next_tick = 0.0
         try:
             while self.running:
