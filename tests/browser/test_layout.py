@@ -33,6 +33,8 @@ CANDIDATES = [
     ("inspection:new", None, "t_inspector"),
     ("assessment:ranking", None, "t_commander"),
     ("air:ranking", None, "t_commander"),
+    ("gateway:status", None, "t_commander"),
+    ("jobs:status", None, "t_commander"),
 ]
 
 

@@ -66,7 +66,8 @@ def job_rows(now: dt.datetime | None = None) -> list[JobRow]:
         rows.append(JobRow(job=job, next_slot=job.next_slot(max(now, state.last_slot) if state else now),
                            last_run=run, last_status=status,
                            last_status_label=STATUS_LABELS.get(status, "—") if status else "—", last_error=error))
-    return rows
+    far = now + dt.timedelta(days=366)
+    return sorted(rows, key=lambda r: (r.next_slot or far, r.job.name))
 
 
 def workers(now: dt.datetime | None = None, limit: int = 20) -> list[WorkerRow]:

@@ -8,7 +8,7 @@ from gongjian.ledger import tasks
 JOBS = [
     Job(name="ledger.deadline_reminders", title="到期提醒", task=tasks.deadline_reminders,
         at=lambda: settings.GONGJIAN_REMINDERS_AT, catch_up="all",
-        description="整改期限前 GONGJIAN_REMINDER_WORKDAYS 个工作日提醒经办人和责任单位(非工作日不发)"),
+        description="整改期限将至(默认提前 1 个工作日)时提醒经办人和责任单位，非工作日不发"),
     Job(name="ledger.escalation_scan", title="督办扫描", task=tasks.escalation_scan,
         at=lambda: settings.GONGJIAN_ESCALATE_AT, catch_up="all",
         description="超期案件按督办规则升级为预警、挂牌督办、约谈、问责，并通知责任单位和分包领导"),
