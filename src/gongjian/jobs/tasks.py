@@ -27,3 +27,12 @@ def prune(slot: str) -> dict:
     runs, _ = ScheduledRun.objects.filter(slot__lt=now - dt.timedelta(days=90)).delete()
     workers, _ = WorkerBeat.objects.filter(stopped_at__lt=now - dt.timedelta(days=7)).delete()
     return {"tasks": tasks, "runs": runs, "workers": workers}
+
+
+@task()
+def sweep_media(slot: str) -> dict:
+    """Remove files no record points to (older than a day) from the evidence and documents folders."""
+    from gongjian.jobs.media import sweep
+
+    result = sweep()
+    return {"files": len(result.removed), "bytes": result.bytes_freed, "kept": result.kept}

@@ -6,7 +6,7 @@ register = template.Library()
 
 RESULT_WORDS = {"cases": "案件", "notices": "通知", "escalated": "升级", "missing": "未报单位", "units": "单位",
                 "flushed": "汇总", "sent": "已发", "retrying": "重试", "failed": "失败", "documents": "公文",
-                "tasks": "任务记录", "runs": "运行记录", "workers": "工作进程"}
+                "tasks": "任务记录", "runs": "运行记录", "workers": "工作进程", "files": "删除文件"}
 
 
 @register.filter
