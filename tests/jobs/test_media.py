@@ -25,7 +25,7 @@ def _file(rel: str, age_days: float) -> Path:
     return path
 
 
-def test_orphans_older_than_a_day_go_and_everything_else_stays(ledger):
+def test_orphans_older_than_a_day_go_and_everything_else_stays(ledger):  # noqa: F811
     case = ledger.report()
     evidence = services.evidence_add(actor=ledger.d["grid_worker_a"], case=case, stage="before", upload=jpeg())
     kept_evidence = Path(evidence.file.path)
