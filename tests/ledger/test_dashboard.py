@@ -215,7 +215,7 @@ def test_every_count_links_to_the_ledger_filter_that_lists_those_cases(ledger, w
         user = ledger.d[who]
         client = _client(user)
         ctx = dashboard.dashboard_context(user, TODAY)
-        for f in [ctx["total"], *ctx["by_status"], *ctx["lights"], ctx["today"][0]]:
+        for f in [ctx["total"], *ctx["by_status"], *ctx["lights"], *ctx["today"]]:
             assert _ledger_api_count(client, f.href) == f.n, (who, f.key, f.href)
         for r in ctx["unit_rows"]:
             assert _ledger_api_count(client, r.href) == r.total, r.label
@@ -224,6 +224,19 @@ def test_every_count_links_to_the_ledger_filter_that_lists_those_cases(ledger, w
         for t in ctx["todos"]:
             if t.key in ("register", "assign", "accept", "submit", "close"):
                 assert _ledger_api_count(client, t.href) >= t.count, t.key
+
+
+def test_closed_today_links_to_the_cases_closed_today_only(ledger, world):
+    ctx = dashboard.dashboard_context(ledger.d["commander"], TODAY)
+    closed_today = ctx["today"][1]
+    assert closed_today.n == 2  # 甲 已销号 and 乙 已销号; 甲 逾期销号 was closed yesterday
+    client = _client(ledger.d["commander"])
+    titles = {c["title"] for c in client.get("/api/ledger/cases", parse_qs(urlsplit(closed_today.href).query))
+              .json()["results"]}
+    assert titles == {"甲 已销号", "乙 已销号"}
+    bad = client.get("/api/ledger/cases", {"closed_from": "2026-06-02", "closed_to": "2026-06-01"})
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "closed_to"
+    assert "销号日期的结束日期不能早于开始日期" in bad.json()["error"]["message"]
 
 
 def test_campaign_filter_and_a_bad_campaign_parameter(ledger, world):

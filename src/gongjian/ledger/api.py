@@ -85,6 +85,8 @@ class LedgerQuery(Schema):
     deadline_to: dt.date | None = None
     reported_from: dt.date | None = None
     reported_to: dt.date | None = None
+    closed_from: dt.date | None = None
+    closed_to: dt.date | None = None
     q: str = ""
     order: str = Field("", description="排序：-reported(默认，新的在前)、reported、deadline、-deadline、serial、-serial、"
                                          "status、unit；按亮灯或期限筛选时默认 deadline")

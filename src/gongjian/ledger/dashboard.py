@@ -137,8 +137,8 @@ def dashboard_context(user, on: dt.date, campaign: Campaign | None = None) -> di
     today = [
         Figure("new", "今日新增", trend["reported"][-1],
                ledger_url(campaign=cid, reported_from=on.isoformat(), reported_to=on.isoformat())),
-        Figure("closed", "今日销号", trend["closed"][-1], ledger_url(campaign=cid, status=Status.CLOSED),
-               "台账中为全部已销号案件"),
+        Figure("closed", "今日销号", trend["closed"][-1],
+               ledger_url(campaign=cid, status=Status.CLOSED, closed_from=on.isoformat(), closed_to=on.isoformat())),
     ]
 
     return {

@@ -78,6 +78,10 @@ class LedgerFilterForm(forms.Form):
                                     widget=forms.DateInput(attrs={"type": "date"}))
     deadline_to = forms.DateField(label="整改期限 至", required=False, error_messages=_DATE_ERRORS,
                                   widget=forms.DateInput(attrs={"type": "date"}))
+    closed_from = forms.DateField(label="销号日期 从", required=False, error_messages=_DATE_ERRORS,
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+    closed_to = forms.DateField(label="销号日期 至", required=False, error_messages=_DATE_ERRORS,
+                                widget=forms.DateInput(attrs={"type": "date"}))
     q = forms.CharField(label="关键词", required=False, max_length=100, strip=True,
                         error_messages={"max_length": "关键词最多 %(limit_value)d 个字"},
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": "编号、标题、地址、描述"}))
@@ -97,7 +101,8 @@ class LedgerFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
         for what, start, end in (("上报日期", "reported_from", "reported_to"),
-                                 ("整改期限", "deadline_from", "deadline_to")):
+                                 ("整改期限", "deadline_from", "deadline_to"),
+                                 ("销号日期", "closed_from", "closed_to")):
             if data.get(start) and data.get(end) and data[end] < data[start]:
                 self.add_error(end, f"{what}的结束日期不能早于开始日期")
         return data
@@ -116,6 +121,7 @@ class LedgerFilterForm(forms.Form):
             light=d.get("light") or None,
             reported_from=d.get("reported_from"), reported_to=d.get("reported_to"),
             deadline_from=d.get("deadline_from"), deadline_to=d.get("deadline_to"),
+            closed_from=d.get("closed_from"), closed_to=d.get("closed_to"),
             q=d.get("q") or "", order=d.get("order") or "",
         )
 

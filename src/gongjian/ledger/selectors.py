@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from gongjian.ledger.models import DEADLINE_STATUSES, Campaign, Case, CaseTally, Category, Status
 from gongjian.org.models import Unit
@@ -66,6 +67,8 @@ class LedgerFilter:
     deadline_to: dt.date | None = None
     reported_from: dt.date | None = None
     reported_to: dt.date | None = None
+    closed_from: dt.date | None = None   # 销号日期 (site time)
+    closed_to: dt.date | None = None
     q: str = ""
     order: str = ""                  # "" = newest first, or by deadline when filtering by light/deadline
 
@@ -75,6 +78,10 @@ class LedgerFilter:
         # An overdue or due-soon list is read most urgent first (and the partial deadline index
         # serves that order directly).
         return "deadline" if self.light or self.deadline_from or self.deadline_to else "-reported"
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
 
 
 def ledger(user, f: LedgerFilter, *, on: dt.date):
@@ -104,6 +111,10 @@ def ledger(user, f: LedgerFilter, *, on: dt.date):
         qs = qs.filter(reported_at__date__gte=f.reported_from)
     if f.reported_to:
         qs = qs.filter(reported_at__date__lte=f.reported_to)
+    if f.closed_from:  # as a range of moments, so the closed_at index serves it
+        qs = qs.filter(closed_at__gte=_local_midnight(f.closed_from))
+    if f.closed_to:
+        qs = qs.filter(closed_at__lt=_local_midnight(f.closed_to + dt.timedelta(days=1)))
     if f.q.strip():
         for word in f.q.split()[:5]:
             # Case folding only matters for Latin letters; for Chinese a plain LIKE is the same and cheaper.

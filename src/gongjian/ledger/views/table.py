@@ -134,7 +134,8 @@ def _context(request) -> dict:
         "dispatcher": dispatcher,
         "assign_units": [(u.pk, "\u3000" * max(u.depth - 1, 0) + u.name) for u in _assign_units()] if dispatcher else [],
         "more_open": any(form.data.get(k) for k in ("source", "category", "reported_from", "reported_to",
-                                                    "deadline_from", "deadline_to")) if form.is_bound else False,
+                                                    "deadline_from", "deadline_to", "closed_from", "closed_to"))
+        if form.is_bound else False,
     }
 
 
