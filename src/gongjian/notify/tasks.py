@@ -24,11 +24,11 @@ def pump() -> dict:
 
 def _waiting_pump(before: dt.datetime | None = None):
     from django_tasks.base import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.models import DBTaskResult, get_date_max
 
     waiting = DBTaskResult.objects.filter(task_path=pump.module_path, status=TaskResultStatus.READY)
-    if before is not None:
-        waiting = waiting.filter(run_after__lte=before)
+    if before is not None:  # an undeferred task's run_after is the far-off "no date" marker
+        waiting = waiting.filter(Q(run_after__lte=before) | Q(run_after=get_date_max()))
     return waiting.exists()
 
 
