@@ -33,6 +33,8 @@ CANDIDATES = [
     ("inspection:new", None, "t_inspector"),
     ("assessment:ranking", None, "t_commander"),
     ("air:ranking", None, "t_commander"),
+    ("notify:inbox", None, "t_handler_a"),
+    ("notify:deliveries", None, "t_commander"),
 ]
 
 
