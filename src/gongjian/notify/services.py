@@ -75,14 +75,21 @@ def _locked(qs, *, skip_locked: bool = True):
 
 
 def _ids(values: Iterable, model) -> list[int]:
-    out = []
+    """Recipient ids from instances or ids; ids are checked to exist (PostgreSQL checks foreign keys only
+    at commit, which would fail the caller's whole transaction instead of naming the bad recipient)."""
+    out, bare = [], set()
     for v in values or ():
         if isinstance(v, model):
             out.append(v.pk)
         elif isinstance(v, int) and not isinstance(v, bool):
             out.append(v)
+            bare.add(v)
         else:
             raise Invalid(f"收件人应为{model._meta.verbose_name}或其编号，而不是 {v!r} / bad recipient")
+    if bare:
+        missing = bare - set(model.objects.filter(pk__in=bare).values_list("pk", flat=True))
+        if missing:
+            raise Invalid(f"{model._meta.verbose_name} {sorted(missing)} 不存在 / unknown recipient")
     return list(dict.fromkeys(out))
 
 
