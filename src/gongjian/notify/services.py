@@ -438,8 +438,9 @@ def delivery_resend(*, actor, delivery: Delivery, now=None) -> Delivery:
         raise Forbidden("只有管理员和指挥部可以重新发送 / only administrators and the command post resend")
     now = now or timezone.now()
     with transaction.atomic():
-        row = Delivery.objects.visible_to(actor).select_for_update().filter(pk=delivery.pk).first() \
-            if actor is not None else Delivery.objects.select_for_update().filter(pk=delivery.pk).first()
+        # of=self: the scope joins the recipient's unit through an outer join, which PostgreSQL cannot lock.
+        qs = Delivery.objects.visible_to(actor) if actor is not None else Delivery.objects.all()
+        row = qs.select_for_update(of=("self",)).filter(pk=delivery.pk).first()
         if row is None:
             raise NotFound("发送记录不存在或无权查看 / not found")
         if row.status != DeliveryStatus.FAILED:
