@@ -203,6 +203,8 @@ PAGES = [
     ("locate", lambda d: "/org/grids/locate/?lng=113.205&lat=35.205", None),
     ("tokens", lambda d: "/account/tokens/", None),
     ("audit", lambda d: "/audit/", "handler_a"),
+    ("inbox", lambda d: "/inbox/", None),
+    ("deliveries", lambda d: "/notify/deliveries/", None),
 ]
 
 

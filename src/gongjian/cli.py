@@ -110,6 +110,9 @@ def cmd_init(args) -> int:
         from gongjian.air import demo as air_demo
 
         loaded = air_demo.load(log=_say) or loaded
+        from gongjian.notify import demo as notify_demo
+
+        loaded = notify_demo.load(log=_say) or loaded
         from gongjian.jobs import demo as jobs_demo
 
         loaded = jobs_demo.load(log=_say) or loaded

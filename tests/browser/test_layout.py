@@ -35,6 +35,8 @@ CANDIDATES = [
     ("air:ranking", None, "t_commander"),
     ("gateway:status", None, "t_commander"),
     ("jobs:status", None, "t_commander"),
+    ("notify:inbox", None, "t_handler_a"),
+    ("notify:deliveries", None, "t_commander"),
 ]
 
 

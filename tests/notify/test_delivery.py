@@ -143,8 +143,12 @@ def test_a_late_sender_does_not_overwrite_a_newer_claim(district, endpoint):
     (old,), _ = services._claim(T0, 10, services.Counter())
     (new,), _ = services._claim(T0 + services.LEASE, 10, services.Counter())
     assert services._finish(old, started=T0, finished=T0 + services.LEASE, error=None, permanent=False) == "lease_lost"
+    delivery.refresh_from_db()
+    assert delivery.status == "sending" and delivery.lease_token == new.lease_token
     assert services._finish(new, started=T0 + services.LEASE, finished=T0 + services.LEASE, error=None,
                             permanent=False) == "sent"
+    delivery.refresh_from_db()
+    assert delivery.status == "sent"
 
 
 def test_a_switched_off_channel_fails_its_pending_deliveries(district, endpoint):

@@ -53,6 +53,15 @@ def test_publish_refuses_bad_input(district, kw, field):
     assert not NoticeItem.objects.exists()
 
 
+def test_publish_names_an_unknown_recipient(district):
+    with pytest.raises(Invalid) as exc:
+        services.publish(topic="reminder", key="k", title="t", line="l", users=[district["handler_a"].pk, 987654])
+    assert "987654" in exc.value.message
+    with pytest.raises(Invalid):
+        services.publish(topic="reminder", key="k", title="t", line="l", units=["甲街道"])
+    assert not NoticeItem.objects.exists()
+
+
 def test_fifty_overdue_cases_make_one_message_and_one_robot_delivery(district):
     handler = district["handler_a"]
     robot = make_channel(district.street_a, "http://127.0.0.1:9/robot?key=k")

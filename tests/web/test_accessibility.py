@@ -45,6 +45,8 @@ CANDIDATES = [
     ("inspection:new", None, "inspector"),
     ("assessment:ranking", None, "commander"),
     ("air:ranking", None, "commander"),
+    ("notify:inbox", None, "handler_a"),
+    ("notify:deliveries", None, "commander"),
 ]
 
 

@@ -24,6 +24,7 @@ class ChannelForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self._stored_secret = self.instance.secret  # the admin also binds the model field: keep it aside
         if self.instance.pk and self.instance.secret:
             self.fields["secret"].help_text = f"当前：{self.instance.secret_masked}。留空表示不修改。"
 
@@ -37,8 +38,8 @@ class ChannelForm(forms.ModelForm):
         channel = super().save(commit=False)
         if self.cleaned_data.get("clear_secret"):
             channel.secret = ""
-        elif self.cleaned_data.get("secret"):
-            channel.secret = self.cleaned_data["secret"]
+        else:
+            channel.secret = self.cleaned_data.get("secret") or self._stored_secret
         return channel
 
 

@@ -27,18 +27,18 @@ def inbox(request, unread_only: bool = False, limit: int = 50):
     return {"unread": selectors.unread_count(request.auth), "messages": list(qs[: max(1, min(limit, 200))])}
 
 
-@router.get("/inbox/{message_id}", response=MessageOut, summary="一条站内消息(只能看本人的)")
+@router.post("/inbox/mark-read", response=MarkReadOut, summary="标为已读(指定 ids，或 all=true 全部)")
+def mark_read(request, body: MarkReadIn):
+    marked = services.messages_mark_read(user=request.auth, ids=body.ids, all_messages=body.all)
+    return {"marked": marked, "unread": selectors.unread_count(request.auth)}
+
+
+@router.get("/inbox/{int:message_id}", response=MessageOut, summary="一条站内消息(只能看本人的)")
 def message(request, message_id: int):
     found = selectors.inbox(request.auth).filter(pk=message_id).first()
     if found is None:
         raise NotFound("消息不存在或无权查看 / not found")
     return found
-
-
-@router.post("/inbox/mark-read", response=MarkReadOut, summary="标为已读(指定 ids，或 all=true 全部)")
-def mark_read(request, body: MarkReadIn):
-    marked = services.messages_mark_read(user=request.auth, ids=body.ids, all_messages=body.all)
-    return {"marked": marked, "unread": selectors.unread_count(request.auth)}
 
 
 @router.get("/deliveries", response=list[DeliveryOut], summary="发送记录(管理员、指挥部；可按状态筛选)")
@@ -50,7 +50,7 @@ def deliveries(request, status: str = "", limit: int = 100):
     return list(selectors.deliveries_visible(request.auth, wanted)[: max(1, min(limit, 500))])
 
 
-@router.get("/deliveries/{delivery_id}", response=DeliveryDetailOut, summary="一条发送记录及每次尝试")
+@router.get("/deliveries/{int:delivery_id}", response=DeliveryDetailOut, summary="一条发送记录及每次尝试")
 def delivery(request, delivery_id: int):
     found = selectors.deliveries_visible(request.auth).filter(pk=delivery_id).first()
     if found is None:
@@ -58,7 +58,7 @@ def delivery(request, delivery_id: int):
     return found
 
 
-@router.post("/deliveries/{delivery_id}/resend", response=DeliveryOut, summary="重新发送失败的记录")
+@router.post("/deliveries/{int:delivery_id}/resend", response=DeliveryOut, summary="重新发送失败的记录")
 def resend(request, delivery_id: int):
     found = selectors.deliveries_visible(request.auth).filter(pk=delivery_id).first()
     if found is None:

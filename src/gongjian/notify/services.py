@@ -75,14 +75,21 @@ def _locked(qs, *, skip_locked: bool = True):
 
 
 def _ids(values: Iterable, model) -> list[int]:
-    out = []
+    """Recipient ids from instances or ids; ids are checked to exist (PostgreSQL checks foreign keys only
+    at commit, which would fail the caller's whole transaction instead of naming the bad recipient)."""
+    out, bare = [], set()
     for v in values or ():
         if isinstance(v, model):
             out.append(v.pk)
         elif isinstance(v, int) and not isinstance(v, bool):
             out.append(v)
+            bare.add(v)
         else:
             raise Invalid(f"收件人应为{model._meta.verbose_name}或其编号，而不是 {v!r} / bad recipient")
+    if bare:
+        missing = bare - set(model.objects.filter(pk__in=bare).values_list("pk", flat=True))
+        if missing:
+            raise Invalid(f"{model._meta.verbose_name} {sorted(missing)} 不存在 / unknown recipient")
     return list(dict.fromkeys(out))
 
 
@@ -431,8 +438,9 @@ def delivery_resend(*, actor, delivery: Delivery, now=None) -> Delivery:
         raise Forbidden("只有管理员和指挥部可以重新发送 / only administrators and the command post resend")
     now = now or timezone.now()
     with transaction.atomic():
-        row = Delivery.objects.visible_to(actor).select_for_update().filter(pk=delivery.pk).first() \
-            if actor is not None else Delivery.objects.select_for_update().filter(pk=delivery.pk).first()
+        # of=self: the scope joins the recipient's unit through an outer join, which PostgreSQL cannot lock.
+        qs = Delivery.objects.visible_to(actor) if actor is not None else Delivery.objects.all()
+        row = qs.select_for_update(of=("self",)).filter(pk=delivery.pk).first()
         if row is None:
             raise NotFound("发送记录不存在或无权查看 / not found")
         if row.status != DeliveryStatus.FAILED:
