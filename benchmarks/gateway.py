@@ -301,6 +301,29 @@ TARGET_E2E = 5_000.0
 TARGET_P99_MS = 200.0
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of process ``pid`` (all its threads) from /proc; None where unreadable."""
+    import os
+
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _backend_pids(dbname: str | None) -> list[int]:
+    """The PostgreSQL server processes serving ``dbname`` (this benchmark's scratch database)."""
+    if not dbname:
+        return []
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [dbname])
+        return [r[0] for r in cur.fetchall()]
+
+
 def bench_end_to_end(args) -> list[str]:
     """1,000 (``--e2e-connections``) devices on loopback against ``gongjian gateway`` in its own process
     with the database store (air stations registered for every MN), each sending ``--per-device`` minute
@@ -339,7 +362,7 @@ def bench_end_to_end(args) -> list[str]:
         line = proc.stdout.readline().decode()
         port = int(line.rsplit(":", 1)[1])
 
-        async def device(raws, latencies):
+        async def device(raws, latencies, firsts):
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
             reframer = hj212.Reframer()
             for raw, packet in raws:
@@ -354,18 +377,30 @@ def bench_end_to_end(args) -> list[str]:
                         raise ConnectionError("the gateway closed the connection")
                     got = [f for f in reframer.feed(data) if isinstance(f, bytes)]
                 latencies.append(time.perf_counter() - t0)
+                if raw is raws[0][0]:  # the connection's first: connect and device check included
+                    firsts.append(latencies[-1])
             await writer.drain()
             writer.close()
             await writer.wait_closed()
 
         async def main():
             latencies: list[float] = []
+            firsts: list[float] = []
             w0 = time.perf_counter()
-            await asyncio.gather(*(device(raws, latencies) for raws in by_device))
+            await asyncio.gather(*(device(raws, latencies, firsts) for raws in by_device))
             acked_wall = time.perf_counter() - w0
-            return latencies, acked_wall
+            return latencies, firsts, acked_wall
 
-        latencies, acked_wall = asyncio.run(main())
+        def cpu_snapshot() -> dict[str, float]:
+            backends = {pid: _cpu_seconds(pid) for pid in _backend_pids(scratch.dbname)}
+            return {"gateway": _cpu_seconds(proc.pid) or 0.0, "devices": time.process_time(),
+                    **{f"pg{pid}": c for pid, c in backends.items() if c is not None}}
+
+        cpu0 = cpu_snapshot()
+        latencies, firsts, acked_wall = asyncio.run(main())
+        cpu1 = cpu_snapshot()
+        cpu = {k: v - cpu0.get(k, 0.0) for k, v in cpu1.items()}
+        cpu_pg = sum(v for k, v in cpu.items() if k.startswith("pg"))
         sent = sum(len(r) for r in by_device)
         for _ in range(500):  # packets that wanted no ack may still be on their way
             if RawPacket.objects.count() >= sent:
@@ -383,6 +418,7 @@ def bench_end_to_end(args) -> list[str]:
         scratch.close()
     latencies.sort()
     p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] * 1000
+    firsts.sort()
     rate = len(latencies) / acked_wall
     ok = rate >= TARGET_E2E and p99 <= TARGET_P99_MS
     return [
@@ -391,7 +427,14 @@ def bench_end_to_end(args) -> list[str]:
         f"stored and acknowledged     {rate:>10,.0f} packets/s wall ({len(latencies):,} acks in {acked_wall:.2f} s)",
         f"ack latency (device side) p50 {latencies[len(latencies) // 2] * 1000:.1f} ms, p99 {p99:.1f} ms; "
         f"gateway side p50 {server.get('ack_latency_p50_ms') or 0:.1f} ms, p99 {server.get('ack_latency_p99_ms') or 0:.1f} ms",
+        f"first packet of each connection (connect, device check): p50 {firsts[len(firsts) // 2] * 1000:.1f} ms, "
+        f"p99 {firsts[min(len(firsts) - 1, int(0.99 * len(firsts)))] * 1000:.1f} ms",
         f"stored {stored:,} of {sent:,} sent; rejected {server.get('packets_rejected')}",
+        f"CPU while loaded: gateway {cpu['gateway']:.2f} s, database server {cpu_pg:.2f} s"
+        f"{'' if scratch.dbname else ' (SQLite: in the gateway)'}, devices {cpu['devices']:.2f} s; "
+        f"per packet: gateway {cpu['gateway'] / len(latencies) * 1e6:.0f} us + database "
+        f"{cpu_pg / len(latencies) * 1e6:.0f} us = {(cpu['gateway'] + cpu_pg) / len(latencies) * 1e6:.0f} us, "
+        f"devices {cpu['devices'] / len(latencies) * 1e6:.0f} us",
         f"ratio to target {rate / TARGET_E2E:.2f}",
         f"{'PASS' if ok else 'FAIL'}  end-to-end >= {TARGET_E2E:,.0f} packets/s with p99 <= {TARGET_P99_MS:.0f} ms "
         f"({rate:,.0f}/s, p99 {p99:.0f} ms; the target is for PostgreSQL)",
