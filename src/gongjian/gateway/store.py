@@ -166,12 +166,22 @@ class BatchingStore(DatabaseStore):
         """For the event loop: no thread waits, the writer resolves the future after the commit."""
         return await self._submit_async("store", packet)
 
-    async def _submit_async(self, kind: str, payload) -> bool:
+    def store_future(self, packet: Packet):
+        """For the event loop's callbacks: a future the writer resolves (True/False) after the commit."""
+        return self._submit_future("store", packet)
+
+    def authenticate_future(self, mn: str, pw: str | None):
+        return self._submit_future("auth", (mn, pw))
+
+    def _submit_future(self, kind: str, payload):
         import asyncio
 
         future = asyncio.get_running_loop().create_future()
         self._queue.put([kind, payload, future, False])
-        return await future
+        return future
+
+    async def _submit_async(self, kind: str, payload) -> bool:
+        return await self._submit_future(kind, payload)
 
     def close(self) -> None:
         self._queue.put(None)
