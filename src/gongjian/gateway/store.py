@@ -134,24 +134,34 @@ def readings_of(packet: Packet, factors: dict[str, float]) -> tuple[dict[str, fl
 
 
 class BatchingStore(DatabaseStore):
-    """Group commit: device checks and packets from all connections go to one writer thread, which takes
-    whatever is waiting (up to ``max_batch``) and writes it in one transaction: one query for the stations,
-    one for the raw packets already held, one insert of the new ones, one lookup and one insert (or
-    update) per readings table. Each caller waits for its own answer, so the ack still follows the commit.
+    """Group commit: device checks and packets from all connections go to a queue; a writer thread takes
+    whatever is waiting (up to ``max_batch``) and writes it in one transaction. On PostgreSQL that is one
+    statement (:meth:`_write_postgresql`); elsewhere one query for the stations, one for the raw packets
+    already held, one insert of the new ones, one lookup and one insert (or update) per readings table.
+    Each caller waits for its own answer, so the ack still follows the commit.
 
-    The writer owns the one database connection of the data path. Should the batch hit the unique key
-    anyway (another gateway process stored the same packet meanwhile), it is rolled back and its packets
-    are stored one by one. A database error answers False to every packet of the batch (no ack; resent).
+    Each writer owns a database connection. On PostgreSQL there are ``writers`` of them (default 2): while
+    one batch is in the database the next is prepared and sent, and the database works on two cores.
+    Their batches insert in key order and skip keys already held (``ON CONFLICT DO NOTHING``, which waits
+    for a concurrent insert of the same key to commit), so the same retransmit in two batches at once is
+    stored once; its readings may then be written twice, with the same values. SQLite has one writer
+    (it takes one writing transaction at a time anyway); should its batch hit the unique key (another
+    gateway process stored the same packet meanwhile), it is rolled back and its packets are stored one
+    by one. A database error answers False to every packet of the batch (no ack; the device resends).
     """
 
-    def __init__(self, *, max_batch: int = 1000, **kwargs):
+    def __init__(self, *, max_batch: int = 1000, writers: int | None = None, **kwargs):
         super().__init__(**kwargs)
         import queue
 
         self.max_batch = max_batch
+        if writers is None:
+            writers = 2 if connections["default"].vendor == "postgresql" else 1
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._writer = threading.Thread(target=self._run, name="gateway-writer", daemon=True)
-        self._writer.start()
+        self._writers = [threading.Thread(target=self._run, name=f"gateway-writer-{i}", daemon=True)
+                         for i in range(writers)]
+        for writer in self._writers:
+            writer.start()
 
     def authenticate(self, mn: str, pw: str | None) -> bool:
         return self._submit("auth", (mn, pw))
@@ -184,8 +194,10 @@ class BatchingStore(DatabaseStore):
         return await self._submit_future(kind, payload)
 
     def close(self) -> None:
-        self._queue.put(None)
-        self._writer.join(30)
+        for _ in self._writers:
+            self._queue.put(None)  # one stop for each writer
+        for writer in self._writers:
+            writer.join(30)
 
     def _submit(self, kind: str, payload) -> bool:
         job = [kind, payload, threading.Event(), False]
