@@ -29,7 +29,19 @@ Target: decode >= 50,000 packets/s on one core.
   ``--per-device`` minute packets and waiting for each 9014; acknowledged packets/s (wall) and p50/p99 ack
   latency, device side and as the gateway counts it. Target on PostgreSQL: >= 5,000 packets/s with
   p99 <= 200 ms. With every device waiting for its ack, p99 latency is about connections / rate, so
-  the two targets go together. The devices run in this process, on the same cores as the gateway.
+  the two targets go together.
+
+  What runs where: three sets of processes share the machine's cores, nothing is pinned. (1) The
+  gateway: ``python -m gongjian.cli gateway``, one process (event loop on uvloop when installed, plus
+  its batching writer threads). (2) The database server: PostgreSQL's backends for the scratch database
+  (for SQLite the database work is inside the gateway process). (3) The 1,000 devices: all in this
+  benchmark process, one event loop (uvloop when installed), each device an asyncio protocol on its own
+  TCP connection sending pre-encoded packets; each waits for the 9014 echoing its QN (CRC checked)
+  before sending its next packet (2005-era devices ask for no ack and send on). The figures: wall time
+  from the first connection to the last ack; the first packet of each connection (connect and device
+  check included) and the others apart; and the CPU time each of (1), (2) and (3) used while loaded
+  (from /proc), per acknowledged packet: the steady measure on a shared machine, where wall-clock
+  figures swing with other work (look at the load average beside them).
 
 The first two sections need no database. Run from the repository root:
 
