@@ -138,7 +138,7 @@ class Gateway:
         self.host, self.port = host, port
         self.idle_timeout = idle_timeout
         self.rate, self.burst = rate, burst
-        self.read_size = read_size  # kept for callers; the transport reads what the socket holds
+        self.read_size = read_size  # each connection reads into a buffer of this size
         self.stats = Stats()
         self._executor = ThreadPoolExecutor(store_threads, "gateway-store") if blocking_store else None
         self._server: asyncio.AbstractServer | None = None
@@ -226,14 +226,15 @@ class Gateway:
         log.warning("拒收 / rejected from %s: %s: %s; %r", peer, code, message or reason_text(code), raw[:120])
 
 
-class _Connection(asyncio.Protocol):
-    """One device connection. Frames are handled in order; while the store works on one (device
-    check or data), reading pauses, so a connection never has more than one packet in the store and
-    holds at most one read's frames besides the re-framer's one maximum frame. The ack is written
-    when the store's answer comes, i.e. after the commit."""
+class _Connection(asyncio.BufferedProtocol):
+    """One device connection. It reads into its own ``read_size`` buffer; frames are handled in
+    order; while the store works on one (device check or data), reading pauses, so a connection never
+    has more than one packet in the store and holds at most one read's frames besides the re-framer's
+    one maximum frame. The ack is written when the store's answer comes, i.e. after the commit."""
 
     def __init__(self, gateway: Gateway):
         self.gw = gateway
+        self.buffer = memoryview(bytearray(gateway.read_size))
         self.stats = gateway.stats
         self.reframer = hj212.Reframer()
         self.reassembler = hj212.Reassembler(max_groups=16)
@@ -261,6 +262,12 @@ class _Connection(asyncio.Protocol):
         self.last = asyncio.get_running_loop().time()
         if gw._closing:
             transport.abort()
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self.buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.data_received(bytes(self.buffer[:nbytes]))
 
     def data_received(self, data: bytes) -> None:
         self.last = asyncio.get_running_loop().time()
