@@ -219,3 +219,52 @@ def test_a_rolled_back_event_is_not_the_parent_of_the_next():
     newest = AuditEvent.objects.order_by("-seq").first()
     assert (newest.seq, newest.prev_hash) == (kept.seq + 1, kept.hash)
     assert audit.verify().ok
+
+
+def _rename(unit, name):
+    return ('UPDATE "org_unit" SET "name" = %s WHERE "id" = %s', [name, unit.pk])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_audited_write_goes_in_with_its_event_even_when_the_head_moved_elsewhere():
+    root = make_unit("写入区", UnitKind.DISTRICT)
+    services.unit_update(actor=None, unit=root, name="写入区一")  # this connection now knows the head
+
+    def elsewhere():
+        try:
+            services.unit_update(actor=None, unit=root, name="写入区二")
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    with transaction.atomic():
+        event = audit.record(actor=None, action="unit.rename", obj=root, write=_rename(root, "写入区三"))
+    assert event is not None and event.pk
+    root.refresh_from_db()
+    assert root.name == "写入区三"
+    newest = AuditEvent.objects.order_by("-seq").first()
+    assert (newest.pk, newest.action) == (event.pk, "unit.rename")
+    assert AuditEvent.objects.filter(action="unit.rename").count() == 1
+    result = audit.verify()
+    assert result.ok, result.message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_audited_write_that_changes_no_row_records_nothing():
+    root = make_unit("空写区", UnitKind.DISTRICT)
+    head = ChainHead.objects.get(pk=1)
+    before = AuditEvent.objects.count()
+    sql, params = _rename(root, "不会写入")
+    # Once with the head unknown to this connection (the write runs alone), once known (on PostgreSQL
+    # the write travels in the event's statement).
+    for known in (None, (head.last_seq, head.last_hash)):
+        connection._gongjian_chain_head = known
+        with transaction.atomic():
+            assert audit.record(actor=None, action="unit.rename", obj=root, write=(sql, [params[0], -1])) is None
+        assert AuditEvent.objects.count() == before
+        assert ChainHead.objects.get(pk=1).last_seq == head.last_seq
+    root.refresh_from_db()
+    assert root.name == "空写区"
+    assert audit.verify().ok
