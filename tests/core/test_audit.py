@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 
 import pytest
@@ -179,4 +180,91 @@ def test_missing_head_row_is_rebuilt_from_the_last_event():
     newest = AuditEvent.objects.order_by("-seq").first()
     assert newest.seq == last.seq + 1
     assert newest.prev_hash == last.hash
+    assert audit.verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_from_another_connection_between_two_of_ours_is_linked():
+    """This connection remembers the head it wrote last; another connection's event in between must
+    be found (the remembered head no longer matches) and the next event linked to it, not forked."""
+    root = make_unit("交替区", UnitKind.DISTRICT)
+    services.unit_update(actor=None, unit=root, name="交替区一")  # this connection now knows the head
+
+    def elsewhere():
+        try:
+            services.unit_update(actor=None, unit=root, name="交替区二")
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    services.unit_update(actor=None, unit=root, name="交替区三")
+    events = list(AuditEvent.objects.order_by("seq"))
+    assert [json.loads(e.after)["name"] for e in events[-3:]] == ["交替区一", "交替区二", "交替区三"]
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert events[-1].prev_hash == events[-2].hash
+    result = audit.verify()
+    assert result.ok, result.message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_event_is_not_the_parent_of_the_next():
+    root = make_unit("撤销区", UnitKind.DISTRICT)
+    kept = AuditEvent.objects.order_by("-seq").first()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.unit_update(actor=None, unit=root, name="会撤销")
+        raise RuntimeError("boom")
+    services.unit_update(actor=None, unit=root, name="留下")
+    newest = AuditEvent.objects.order_by("-seq").first()
+    assert (newest.seq, newest.prev_hash) == (kept.seq + 1, kept.hash)
+    assert audit.verify().ok
+
+
+def _rename(unit, name):
+    return ('UPDATE "org_unit" SET "name" = %s WHERE "id" = %s', [name, unit.pk])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_audited_write_goes_in_with_its_event_even_when_the_head_moved_elsewhere():
+    root = make_unit("写入区", UnitKind.DISTRICT)
+    services.unit_update(actor=None, unit=root, name="写入区一")  # this connection now knows the head
+
+    def elsewhere():
+        try:
+            services.unit_update(actor=None, unit=root, name="写入区二")
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    with transaction.atomic():
+        event = audit.record(actor=None, action="unit.rename", obj=root, write=_rename(root, "写入区三"))
+    assert event is not None and event.pk
+    root.refresh_from_db()
+    assert root.name == "写入区三"
+    newest = AuditEvent.objects.order_by("-seq").first()
+    assert (newest.pk, newest.action) == (event.pk, "unit.rename")
+    assert AuditEvent.objects.filter(action="unit.rename").count() == 1
+    result = audit.verify()
+    assert result.ok, result.message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_audited_write_that_changes_no_row_records_nothing():
+    root = make_unit("空写区", UnitKind.DISTRICT)
+    head = ChainHead.objects.get(pk=1)
+    before = AuditEvent.objects.count()
+    sql, params = _rename(root, "不会写入")
+    # Once with the head unknown to this connection (the write runs alone), once known (on PostgreSQL
+    # the write travels in the event's statement).
+    for known in (None, (head.last_seq, head.last_hash)):
+        connection._gongjian_chain_head = known
+        with transaction.atomic():
+            assert audit.record(actor=None, action="unit.rename", obj=root, write=(sql, [params[0], -1])) is None
+        assert AuditEvent.objects.count() == before
+        assert ChainHead.objects.get(pk=1).last_seq == head.last_seq
+    root.refresh_from_db()
+    assert root.name == "空写区"
     assert audit.verify().ok

@@ -7,6 +7,7 @@ asyncio connections writing bytes as real ones do (split, merged, with junk).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -332,5 +333,54 @@ def test_many_devices_gateway_restart_and_resend_without_duplicates():
         assert len(acked) == 500
         assert len(store.rows) == 500  # one row per device and minute, resends included
         assert stored_at_stop <= set(store.rows)
+
+    run(main)
+
+
+class SlowStore(MemoryStore):
+    """Answers from a thread after a pause, as a database does."""
+
+    def store(self, packet: Packet) -> bool:
+        import time
+
+        time.sleep(0.2)
+        return super().store(packet)
+
+
+def test_a_device_that_closes_its_sending_side_still_gets_the_acks_of_what_it_sent():
+    async def main():
+        store = SlowStore(devices=[1])
+        gw = await _gateway(store, blocking_store=True)
+        reader, writer = await asyncio.open_connection("127.0.0.1", gw.port)
+        packets = [minute(1, i) for i in range(3)]
+        writer.write(b"".join(raw for _, raw in packets))
+        writer.write_eof()  # sent everything, now only listening
+        acks = await _read_replies(reader, 3)
+        assert [a.qn for a in acks] == [qn for qn, _ in packets]  # in order, each after its store
+        assert await reader.read() == b""  # then the gateway closes
+        assert len(store.rows) == 3
+        await gw.stop()
+        assert gw.stats.connections_open == 0
+
+    run(main)
+
+
+def test_a_device_that_reads_no_acks_is_not_read_either():
+    async def main():
+        store = MemoryStore(devices=[1])
+        gw = await _gateway(store, rate=1e9, burst=1e9)
+        reader, writer = await asyncio.open_connection("127.0.0.1", gw.port)
+        raw = minute(1, 0)[1]  # the same packet again and again: stored once, acked each time
+        sent = 0
+        with contextlib.suppress(TimeoutError):
+            while sent < 100_000:  # never reading: the gateway's acks fill both socket buffers
+                writer.write(raw * 100)
+                await asyncio.wait_for(writer.drain(), 1.0)
+                sent += 100
+        assert sent < 100_000  # the gateway stopped reading while its acks could not be written
+        assert gw.stats.acks_sent < sent
+        await _read_replies(reader, 100)  # reading again lets it go on
+        writer.close()
+        await gw.stop()
 
     run(main)

@@ -92,16 +92,44 @@ def test_hourly_packets_feed_the_exceedance_rules(dust_station, dust_rule, make_
     assert Exceedance.objects.count() == 1 and RawPacket.objects.count() == 3
 
 
-def test_database_error_means_no_ack(dust_station, monkeypatch, make_store):  # noqa: F811
-    from django.db import DatabaseError
+@pytest.fixture
+def failing_readings():
+    """The database itself refuses rows of the minute readings table (a trigger), as a full disk would."""
+    from django.db import connection
 
-    def broken(**kwargs):
-        raise DatabaseError("disk full")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("CREATE FUNCTION gw_test_refuse() RETURNS trigger AS $$ BEGIN "
+                           "RAISE EXCEPTION 'disk full'; END $$ LANGUAGE plpgsql")
+            cursor.execute("CREATE TRIGGER gw_test_refuse BEFORE INSERT OR UPDATE ON air_minutereading "
+                           "FOR EACH ROW EXECUTE FUNCTION gw_test_refuse()")
+        else:
+            cursor.execute("CREATE TRIGGER gw_test_refuse BEFORE INSERT ON air_minutereading "
+                           "BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER gw_test_refuse" + (" ON air_minutereading" if connection.vendor == "postgresql"
+                                                         else ""))
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP FUNCTION gw_test_refuse()")
 
-    monkeypatch.setattr(air_services, "readings_store", broken)
-    monkeypatch.setattr(air_services, "readings_store_many", broken)
-    assert make_store().store(packet()) is False
+
+def test_database_error_means_no_ack(dust_station, failing_readings, make_store):  # noqa: F811
+    store = make_store()
+    assert store.store(packet()) is False
     assert RawPacket.objects.count() == 0  # nothing half-written
+    assert store.store(packet(cn="2061")) is True  # the store goes on with what the database takes
+    assert RawPacket.objects.count() == 1 and HourlyReading.objects.count() == 1
+
+
+def test_data_merges_with_readings_already_stored(dust_station, make_store):  # noqa: F811
+    moment = timezone.make_aware(dt.datetime(2026, 5, 30, 10, 1))
+    air_services.readings_store(station=dust_station, rows=[(moment, {"SO2": 5.0, "PM10": 1.0},
+                                                             {"SO2": "N", "PM10": "F"})], minute=True)
+    assert make_store().store(packet(a34002={"Avg": 88, "Flag": "D"})) is True
+    reading = MinuteReading.objects.get()
+    assert (reading.so2, reading.pm10, reading.pm25) == (5.0, 88.0, None)
+    assert reading.flags == "-DN---"  # PM10's flag replaced, SO2's kept
 
 
 def test_group_commit_of_many_devices_at_once_with_retransmits(district):

@@ -301,6 +301,14 @@ def test_reply_9014_echoes_qn_pw_and_mn():
     assert decode(ack, strict=True).ok
 
 
+def test_reply_is_what_encode_writes_for_the_answer_packet():
+    for qn, pw, mn in (("20260530100100123", "123456", "DUST000001"), (None, "123456", "41070000000001"),
+                       ("20260530100100123", None, "DUST000001"), (None, None, None)):
+        p = hj212.Packet(qn=qn, st="39", cn="2051", pw=pw, mn=mn, flag=5)
+        for cn in ("9014", "9013"):
+            assert hj212.reply(p, cn) == hj212.encode(hj212.Packet(qn=qn, st="91", cn=cn, pw=pw, mn=mn, flag=4))
+
+
 def test_reply_9013_answers_a_time_request():
     req = decode(pkt(f"QN=20260601080000123;ST=39;CN=1013;PW=123456;MN={MN};Flag=5;CP=&&&&"))
     ack = decode(hj212.reply(req, "9013"))

@@ -100,9 +100,13 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 elif _db["ENGINE"].startswith("django.db.backends.postgresql"):
     _db.setdefault("OPTIONS", {})
     _db["CONN_HEALTH_CHECKS"] = True
-    # Parameters sent apart from the SQL, so psycopg prepares the statements a connection repeats
-    # (the closed loop's reads and writes) instead of the server parsing and planning each anew.
-    _db["OPTIONS"].setdefault("server_side_binding", env.flag("GONGJIAN_DB_SERVER_SIDE_BINDING", True))
+    # Parameters sent apart from the SQL, and a statement a connection has run 5 times prepared
+    # (psycopg's prepare_threshold, which Django leaves off unless given): the closed loop's reads and
+    # writes are then planned once per connection instead of parsed and planned anew every time.
+    # Both off behind a pooler in transaction mode, which cannot keep prepared statements.
+    _server_binding = env.flag("GONGJIAN_DB_SERVER_SIDE_BINDING", True)
+    _db["OPTIONS"].setdefault("server_side_binding", _server_binding)
+    _db["OPTIONS"].setdefault("prepare_threshold", 5 if _server_binding else None)
 
 # Per-process copies of the holiday calendar, grid index and 分包 leaders (gongjian.core.cache): how
 # long, in seconds, a write made by another process may go unseen here.

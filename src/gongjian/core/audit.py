@@ -96,11 +96,16 @@ def _locked_head() -> ChainHead:
 
 def record(*, actor, action: str, obj=None, object_type: str | None = None,
            object_id: Any = None, object_repr: str | None = None, before: Any = None,
-           after: Any = None, reason: str = "") -> AuditEvent:
+           after: Any = None, reason: str = "", write: tuple[str, list] | None = None) -> AuditEvent | None:
     """Append one event to the chain in the caller's transaction.
 
     ``obj`` may be a model instance (type, id and repr are taken from it) or omitted in favour
     of the explicit ``object_*`` arguments. ``before``/``after`` are JSON-able dicts.
+
+    ``write``: the audited change itself, one UPDATE (SQL and parameters, no RETURNING) run first in
+    the same transaction; on PostgreSQL it travels in the event's own statement. The event is
+    recorded only if the UPDATE changed a row: when it changed none, nothing is written and the
+    result is None (the caller refuses the move).
     """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
@@ -111,59 +116,125 @@ def record(*, actor, action: str, obj=None, object_type: str | None = None,
     ctx = _request_context.get()
     actor_id = getattr(actor, "pk", None) if actor is not None else None
     actor_name = getattr(actor, "username", "") if actor is not None else "system"
+    fields = dict(actor_id=actor_id, actor_name=actor_name or "", action=action, object_type=object_type,
+                  object_id="" if object_id is None else str(object_id), object_repr=(object_repr or "")[:200],
+                  before=canonical_json(before), after=canonical_json(after), reason=reason or "",
+                  client_ip=ctx.client_ip if ctx else "")
+    connection = connections[router.db_for_write(AuditEvent)]
     # savepoint=False: inside a service's transaction a failure here must roll the whole write
     # back anyway, so a savepoint would only cost two more round trips per event.
-    with transaction.atomic(savepoint=False):
+    with transaction.atomic(savepoint=False, using=connection.alias):
+        if connection.vendor == "postgresql":
+            # The head this connection wrote last: when it is still the head, the event goes in with
+            # one statement that moves the head only from exactly that (seq, hash) and inserts only
+            # if it did; the head row's lock is taken by that UPDATE, so writers still queue.
+            known = getattr(connection, "_gongjian_chain_head", None)
+            if known is not None:
+                event = _new_event(fields, *known)
+                wrote, appended = _append_postgresql(connection, event, expect=known, write=write)
+                if not wrote:
+                    return None
+                write = None  # (done: a retry below only appends)
+                if appended:
+                    connection._gongjian_chain_head = (event.seq, event.hash)
+                    return event
+        if write is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(*write)
+                if cursor.rowcount == 0:
+                    return None
         # The lock: every writer queues here until the previous one commits (PostgreSQL row
         # lock; on SQLite the IMMEDIATE transaction already holds the database's write lock).
         head = _locked_head()
-        event = AuditEvent(
-            seq=head.last_seq + 1,
-            created_at=timezone.now(),
-            actor_id=actor_id,
-            actor_name=actor_name or "",
-            action=action,
-            object_type=object_type,
-            object_id="" if object_id is None else str(object_id),
-            object_repr=(object_repr or "")[:200],
-            before=canonical_json(before),
-            after=canonical_json(after),
-            reason=reason or "",
-            client_ip=ctx.client_ip if ctx else "",
-            prev_hash=head.last_hash,
-        )
-        event.hash = event_hash(event)
-        head.last_seq = event.seq
-        head.last_hash = event.hash
-        connection = connections[router.db_for_write(AuditEvent)]
+        event = _new_event(fields, head.last_seq, head.last_hash)
         if connection.vendor == "postgresql":
             _append_postgresql(connection, event)
+            connection._gongjian_chain_head = (event.seq, event.hash)
         else:
             event.save(force_insert=True)
+            head.last_seq, head.last_hash = event.seq, event.hash
             head.save(update_fields=["last_seq", "last_hash"])
     return event
 
 
-def _append_postgresql(connection, event: AuditEvent) -> None:
-    """The event's INSERT and the head's UPDATE as one statement (one round trip instead of two)."""
+def _new_event(fields: dict, last_seq: int, last_hash: str) -> AuditEvent:
+    event = AuditEvent(seq=last_seq + 1, created_at=timezone.now(), prev_hash=last_hash, **fields)
+    event.hash = event_hash(event)
+    return event
+
+
+_APPEND_SQL: dict[str, tuple[list[str], str, str]] = {}  # vendor -> (attnames, locked SQL, expecting SQL)
+
+
+def _append_sql(connection) -> tuple[list[str], str, str]:
+    """The two forms of the append statement, built once per process."""
+    built = _APPEND_SQL.get(connection.vendor)
+    if built is not None:
+        return built
     fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
+    table, pk = quote(AuditEvent._meta.db_table), quote(AuditEvent._meta.pk.column)
+    head, head_pk = quote(ChainHead._meta.db_table), quote(ChainHead._meta.pk.column)
     columns = ", ".join(quote(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
-    params = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
-    head = quote(ChainHead._meta.db_table)
-    sql = (f"WITH ev AS (INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) VALUES ({marks}) "
-           f"RETURNING {quote(AuditEvent._meta.pk.column)}) "
-           f"UPDATE {head} SET {quote('last_seq')} = %s, {quote('last_hash')} = %s "
-           f"WHERE {quote(ChainHead._meta.pk.column)} = 1 RETURNING (SELECT * FROM ev)")
+    locked = (f"WITH ev AS (INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING {pk}) "
+              f"UPDATE {head} SET {quote('last_seq')} = %s, {quote('last_hash')} = %s "
+              f"WHERE {head_pk} = 1 RETURNING (SELECT * FROM ev)")
+    # (a SELECT list gives its parameters no column types to infer, so each is cast: text ones to
+    # text, whose assignment to a varchar(n) column still refuses an over-long value)
+    typed = ", ".join("CAST(%s AS {})".format("text" if f.get_internal_type() in ("CharField", "TextField")
+                                              else f.db_type(connection)) for f in fields)
+    expecting = (f"WITH moved AS (UPDATE {head} SET {quote('last_seq')} = %s, {quote('last_hash')} = %s "
+                 f"WHERE {head_pk} = 1 AND {quote('last_seq')} = %s AND {quote('last_hash')} = %s RETURNING 1) "
+                 f"INSERT INTO {table} ({columns}) SELECT {typed} FROM moved RETURNING {pk}")
+    built = _APPEND_SQL[connection.vendor] = ([f.attname for f in fields], locked, expecting)
+    return built
+
+
+def _append_postgresql(connection, event: AuditEvent, *, expect: tuple[int, str] | None = None,
+                       write: tuple[str, list] | None = None) -> tuple[bool, bool]:
+    """The event's INSERT and the head's UPDATE as one statement (one round trip instead of two).
+    Returns (the ``write`` changed a row or there was none, the event was appended).
+
+    Without ``expect`` the caller holds the head's lock. With ``expect=(seq, hash)`` the head moves
+    (and the event is inserted) only if the head is exactly that, checked under the row lock the
+    UPDATE takes: after another writer's commit it no longer matches, nothing is appended and the
+    caller locks the head and starts again. ``write`` (with ``expect`` only) runs first in the same
+    statement, and the event goes in only if it changed a row."""
+    attnames, locked, expecting = _append_sql(connection)
+    # (every column is an integer, text or an aware datetime, which psycopg takes as they are)
+    values = [getattr(event, name) for name in attnames]
+    if expect is None:
+        sql, params = locked, [*values, event.seq, event.hash]
+    elif write is None:
+        sql, params = expecting, [event.seq, event.hash, *expect, *values]
+    else:
+        sql, params = _with_write(expecting, write[0]), [*write[1], event.seq, event.hash, *expect, *values]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, event.seq, event.hash])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
-    if row is None:  # the head row was locked above, so it exists
-        raise RuntimeError("audit chain head row vanished")
+    if write is not None and expect is not None:
+        wrote, row = row[0] > 0, (row[1],) if row[1] is not None else None
+        if not wrote:
+            return False, False
+    if row is None:
+        if expect is not None:
+            return True, False
+        raise RuntimeError("audit chain head row vanished")  # it was locked above, so it exists
     event.pk = row[0]
     event._state.adding = False
     event._state.db = connection.alias
+    return True, True
+
+
+def _with_write(expecting: str, write_sql: str) -> str:
+    """The expecting append with the audited UPDATE first: the head moves (and so the event goes
+    in) only if that UPDATE changed a row; the result row is (rows it changed, the event's id)."""
+    moved, rest = expecting.split(" RETURNING 1) ", 1)
+    insert, returning = rest.rsplit(" RETURNING ", 1)
+    return (f"WITH written AS ({write_sql} RETURNING 1), {moved[len('WITH '):]} "
+            f"AND EXISTS (SELECT 1 FROM written) RETURNING 1), ins AS ({insert} RETURNING {returning}) "
+            f"SELECT (SELECT COUNT(*) FROM written), (SELECT {returning} FROM ins)")
 
 
 @dataclass

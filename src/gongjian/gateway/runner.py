@@ -71,8 +71,19 @@ async def run(host: str, port: int, *, ready: Callable[[Gateway], None] | None =
     return gateway
 
 
+def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop where it is installed (a cheaper socket and callback path for thousands of
+    device connections), else asyncio's own."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
 def serve(host: str, port: int, *, ready: Callable[[Gateway], None] | None = None, **options) -> None:
-    asyncio.run(run(host, port, ready=ready, **options))
+    with asyncio.Runner(loop_factory=loop_factory()) as loop_runner:
+        loop_runner.run(run(host, port, ready=ready, **options))
 
 
 def start_subprocess(host: str, port: int, *, wait: float = 30.0):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hmac
+import json
 import logging
 import threading
 
@@ -27,7 +28,7 @@ from django.utils import timezone
 
 from gongjian.air import imports
 from gongjian.air import services as air_services
-from gongjian.air.models import POLLUTANTS, VALID_FLAG, Station
+from gongjian.air.models import POLLUTANT_FIELDS, POLLUTANTS, VALID_FLAG, Station
 from gongjian.gateway.models import RawPacket
 from gongjian.standards.hj212 import Packet
 
@@ -133,24 +134,34 @@ def readings_of(packet: Packet, factors: dict[str, float]) -> tuple[dict[str, fl
 
 
 class BatchingStore(DatabaseStore):
-    """Group commit: device checks and packets from all connections go to one writer thread, which takes
-    whatever is waiting (up to ``max_batch``) and writes it in one transaction: one query for the stations,
-    one for the raw packets already held, one insert of the new ones, one lookup and one insert (or
-    update) per readings table. Each caller waits for its own answer, so the ack still follows the commit.
+    """Group commit: device checks and packets from all connections go to a queue; a writer thread takes
+    whatever is waiting (up to ``max_batch``) and writes it in one transaction. On PostgreSQL that is one
+    statement (:meth:`_write_postgresql`); elsewhere one query for the stations, one for the raw packets
+    already held, one insert of the new ones, one lookup and one insert (or update) per readings table.
+    Each caller waits for its own answer, so the ack still follows the commit.
 
-    The writer owns the one database connection of the data path. Should the batch hit the unique key
-    anyway (another gateway process stored the same packet meanwhile), it is rolled back and its packets
-    are stored one by one. A database error answers False to every packet of the batch (no ack; resent).
+    Each writer owns a database connection. On PostgreSQL there are ``writers`` of them (default 2): while
+    one batch is in the database the next is prepared and sent, and the database works on two cores.
+    Their batches insert in key order and skip keys already held (``ON CONFLICT DO NOTHING``, which waits
+    for a concurrent insert of the same key to commit), so the same retransmit in two batches at once is
+    stored once; its readings may then be written twice, with the same values. SQLite has one writer
+    (it takes one writing transaction at a time anyway); should its batch hit the unique key (another
+    gateway process stored the same packet meanwhile), it is rolled back and its packets are stored one
+    by one. A database error answers False to every packet of the batch (no ack; the device resends).
     """
 
-    def __init__(self, *, max_batch: int = 1000, **kwargs):
+    def __init__(self, *, max_batch: int = 1000, writers: int | None = None, **kwargs):
         super().__init__(**kwargs)
         import queue
 
         self.max_batch = max_batch
+        if writers is None:
+            writers = 2 if connections["default"].vendor == "postgresql" else 1
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._writer = threading.Thread(target=self._run, name="gateway-writer", daemon=True)
-        self._writer.start()
+        self._writers = [threading.Thread(target=self._run, name=f"gateway-writer-{i}", daemon=True)
+                         for i in range(writers)]
+        for writer in self._writers:
+            writer.start()
 
     def authenticate(self, mn: str, pw: str | None) -> bool:
         return self._submit("auth", (mn, pw))
@@ -165,16 +176,28 @@ class BatchingStore(DatabaseStore):
         """For the event loop: no thread waits, the writer resolves the future after the commit."""
         return await self._submit_async("store", packet)
 
-    async def _submit_async(self, kind: str, payload) -> bool:
+    def store_future(self, packet: Packet):
+        """For the event loop's callbacks: a future the writer resolves (True/False) after the commit."""
+        return self._submit_future("store", packet)
+
+    def authenticate_future(self, mn: str, pw: str | None):
+        return self._submit_future("auth", (mn, pw))
+
+    def _submit_future(self, kind: str, payload):
         import asyncio
 
         future = asyncio.get_running_loop().create_future()
         self._queue.put([kind, payload, future, False])
-        return await future
+        return future
+
+    async def _submit_async(self, kind: str, payload) -> bool:
+        return await self._submit_future(kind, payload)
 
     def close(self) -> None:
-        self._queue.put(None)
-        self._writer.join(30)
+        for _ in self._writers:
+            self._queue.put(None)  # one stop for each writer
+        for writer in self._writers:
+            writer.join(30)
 
     def _submit(self, kind: str, payload) -> bool:
         job = [kind, payload, threading.Event(), False]
@@ -284,6 +307,9 @@ class BatchingStore(DatabaseStore):
     def _write(self, todo: list) -> None:
         if not todo:
             return
+        if connections["default"].vendor == "postgresql":
+            self._write_postgresql(todo)
+            return
         with transaction.atomic():
             keys = {(pk, job[1].cn or "", moment) for job, pk, _, moment in todo}
             held = set(RawPacket.objects.filter(station_id__in={k[0] for k in keys},
@@ -305,3 +331,77 @@ class BatchingStore(DatabaseStore):
             RawPacket.objects.bulk_create(new, batch_size=1000)
             air_services.readings_store_many(rows=rows[MINUTE_DATA], minute=True)
             air_services.readings_store_many(rows=rows[HOURLY_DATA], minute=False)
+
+    def _write_postgresql(self, todo: list) -> None:
+        """The same writes as the ORM path in one statement and one round trip, whatever the batch size.
+        The batch goes as one JSON parameter; the statement inserts the raw packets not held yet (``ON
+        CONFLICT DO NOTHING`` on the unique key: a retransmit, also one another gateway process stored
+        meanwhile, adds nothing) and upserts the readings of exactly those packets with air's merge rule
+        (``readings_store_many``: the pollutants a packet carries replace theirs, the others and their
+        flags are kept). Run outside a transaction block, the statement is its own transaction: all of it
+        is committed when it returns, or none of it."""
+        rows = []
+        for seq, (job, pk, factors, moment) in enumerate(todo):
+            packet = job[1]
+            cn = packet.cn or ""
+            row = {"seq": seq, "station_id": pk, "cn": cn, "data_time": moment.isoformat(),
+                   "qn": packet.qn or "", "raw": packet.raw.decode("utf-8", "replace")}
+            if cn in (MINUTE_DATA, HOURLY_DATA):
+                values, value_flags = readings_of(packet, factors)
+                if values:
+                    flags = list(_NO_FLAGS)
+                    for pollutant, value in values.items():
+                        row[POLLUTANTS[pollutant][0]] = value
+                        flags[_FIELD_INDEX[pollutant]] = value_flags[pollutant]
+                    row["flags"] = "".join(flags)
+            rows.append(row)
+        connection = connections["default"]
+        with connection.cursor() as cursor:
+            if not connection.get_autocommit():  # inside someone's transaction: keep it all-or-nothing there
+                with transaction.atomic():
+                    cursor.execute(_STORE_SQL, [json.dumps(rows)])
+            else:
+                cursor.execute(_STORE_SQL, [json.dumps(rows)])
+
+
+def _store_statement() -> str:
+    """The one statement of :meth:`BatchingStore._write_postgresql`."""
+    from gongjian.air.models import HourlyReading, MinuteReading
+
+    raw = RawPacket._meta.db_table
+    values = ", ".join(f"{f} double precision" for f in POLLUTANT_FIELDS)
+    incoming = (f"SELECT * FROM json_to_recordset(%s::json) AS x(seq integer, station_id integer, cn text, "
+                f"data_time timestamptz, qn text, raw text, {values}, flags text)")
+
+    def upsert(model, cn: str, name: str) -> str:
+        t = model._meta.db_table
+        fields = ", ".join(POLLUTANT_FIELDS)
+        keep = ", ".join(f"{f} = COALESCE(EXCLUDED.{f}, {t}.{f})" for f in POLLUTANT_FIELDS)
+        old = f"COALESCE(NULLIF({t}.flags, ''), '{_NO_FLAGS}')"
+        flags = " || ".join(f"CASE WHEN EXCLUDED.{f} IS NULL THEN substr({old}, {i}, 1) "
+                            f"ELSE substr(EXCLUDED.flags, {i}, 1) END" for i, f in enumerate(POLLUTANT_FIELDS, 1))
+        return (f"{name} AS (INSERT INTO {t} (station_id, time, {fields}, flags) "
+                f"SELECT f.station_id, f.data_time, {', '.join('f.' + f for f in POLLUTANT_FIELDS)}, f.flags "
+                f"FROM firsts f WHERE f.cn = '{cn}' AND f.flags IS NOT NULL "
+                # the raw packet table as it was before this statement (its snapshot): one probe of the
+                # unique index per packet, whatever the planner guesses about the batch
+                f"AND NOT EXISTS (SELECT 1 FROM {raw} r WHERE r.station_id = f.station_id AND r.cn = f.cn "
+                f"AND r.data_time = f.data_time) "
+                f"ORDER BY f.station_id, f.data_time "
+                f"ON CONFLICT (station_id, time) DO UPDATE SET {keep}, flags = {flags} RETURNING 1)")
+
+    # rows are written in key order, so concurrent batches (another gateway process) lock in the same order
+    return (
+        f"WITH incoming AS ({incoming}), "
+        "firsts AS (SELECT DISTINCT ON (station_id, cn, data_time) * FROM incoming "
+        "ORDER BY station_id, cn, data_time, seq), "
+        f"new AS (INSERT INTO {raw} (station_id, cn, data_time, qn, raw, received_at) "
+        "SELECT station_id, cn, data_time, qn, raw, now() FROM firsts ORDER BY station_id, cn, data_time "
+        "ON CONFLICT (station_id, cn, data_time) DO NOTHING RETURNING station_id, cn, data_time), "
+        f"{upsert(MinuteReading, MINUTE_DATA, 'minute')}, {upsert(HourlyReading, HOURLY_DATA, 'hourly')} "
+        "SELECT (SELECT count(*) FROM new), (SELECT count(*) FROM minute), (SELECT count(*) FROM hourly)")
+
+
+_NO_FLAGS = "-" * len(POLLUTANT_FIELDS)
+_FIELD_INDEX = {p: POLLUTANT_FIELDS.index(f) for p, (f, _) in POLLUTANTS.items()}
+_STORE_SQL = _store_statement()

@@ -10,6 +10,7 @@ import os
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from gongjian.core import rows
 from gongjian.core.errors import Invalid
 
 MAX_BYTES = int(os.environ.get("GONGJIAN_MAX_UPLOAD_MB", "20")) * 1024 * 1024
@@ -114,13 +115,14 @@ def check_upload(*, stage, upload) -> tuple[str, bytes, dict]:
     return name, data, fields
 
 
-def store_evidence(*, case, stage, upload, actor):
+def store_evidence(*, case, stage, upload, actor, checked: tuple[str, bytes, dict] | None = None):
+    """Verify (unless ``checked`` is what ``check_upload`` returned for this upload) and store."""
     from gongjian.ledger.models import Evidence
 
-    name, data, fields = check_upload(stage=stage, upload=upload)
+    name, data, fields = checked if checked is not None else check_upload(stage=stage, upload=upload)
     digest = hashlib.sha256(data).hexdigest()
     evidence = Evidence(case=case, stage=stage, original_name=name, size=len(data), sha256=digest,
                         uploaded_by=actor, **fields)
     evidence.file.save(name, ContentFile(data), save=False)
-    evidence.save()
+    rows.insert(evidence)
     return evidence

@@ -9,7 +9,7 @@ from django.db import connections, router, transaction
 from django.db.models.query import get_related_populators
 from django.utils import timezone
 
-from gongjian.core import audit
+from gongjian.core import audit, rows
 from gongjian.core.errors import Conflict, Forbidden, Invalid, NotFound
 from gongjian.ledger import flows, reminders
 from gongjian.ledger.evidence import check_upload, store_evidence
@@ -269,17 +269,37 @@ def escalation_rule_delete(*, actor, rule: EscalationRule) -> None:
 # ------------------------------------------------------------------ reporting
 
 
-def _next_number(campaign: Campaign, year: int) -> int:
+_NUMBERING_SQL: dict[str, tuple[list[str], str]] = {}
+
+
+def _numbering_sql(connection) -> tuple[list[str], str]:
+    built = _NUMBERING_SQL.get(connection.alias)
+    if built is None:
+        quote = connection.ops.quote_name
+        fields = Unit._meta.concrete_fields
+        lock = " FOR UPDATE OF c" if connection.features.has_select_for_update_of else ""
+        sql = (f"SELECT {', '.join('u.' + quote(f.column) for f in fields)} FROM {quote(Campaign._meta.db_table)} c "
+               f"LEFT JOIN {quote(Unit._meta.db_table)} u ON u.{quote('id')} = %s WHERE c.{quote('id')} = %s{lock}")
+        built = _NUMBERING_SQL[connection.alias] = ([f.attname for f in fields], sql)
+    return built
+
+
+def _next_number(campaign: Campaign, year: int, unit_id: int | None = None) -> tuple[int, Unit | None]:
+    """The next number in the campaign's year, with the campaign row locked (that serialises
+    numbering), and the unit ``unit_id`` read in the same round trip (None when there is none)."""
     connection = connections[router.db_for_write(Case)]
     quote = connection.ops.quote_name
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    attnames, lock_sql = _numbering_sql(connection)
     with connection.cursor() as cursor:  # two small statements, cheaper written than built by the ORM
-        cursor.execute(f"SELECT 1 FROM {quote(Campaign._meta.db_table)} WHERE {quote('id')} = %s{lock}",
-                       [campaign.pk])  # serialises numbering
+        cursor.execute(lock_sql, [unit_id, campaign.pk])
+        row = cursor.fetchone()
+        if row is None:
+            raise Campaign.DoesNotExist("the campaign row vanished")
         cursor.execute(f"SELECT MAX({quote('number')}) FROM {quote(Case._meta.db_table)} "
                        f"WHERE {quote('campaign_id')} = %s AND {quote('year')} = %s", [campaign.pk, year])
         top = cursor.fetchone()[0]
-    return (top or 0) + 1
+    unit = None if row[0] is None else Unit.from_db(connection.alias, attnames, row)
+    return (top or 0) + 1, unit
 
 
 def _responsible_leader(unit: Unit | None):
@@ -289,14 +309,20 @@ def _responsible_leader(unit: Unit | None):
 
 
 @transaction.atomic
-def case_report(*, actor, campaign: Campaign, category: Category, title: str, source: str,
-                kind: str = CaseKind.PROBLEM, description: str = "", address: str = "",
-                lng: float | None = None, lat: float | None = None, unit: Unit | None = None,
-                priority: str = Priority.NORMAL, reported_at: dt.datetime | None = None) -> Case:
+def case_report(*, actor, campaign: Campaign, category: Category, title: str, source: str, **optional) -> Case:
     """上报: a new case. The grid and responsible unit come from the point when not given.
 
-    Planned tasks entered by the command post are registered at once.
+    Planned tasks entered by the command post are registered at once. ``optional``: kind,
+    description, address, lng and lat, unit, priority, reported_at (see ``_case_report``).
     """
+    return _case_report(actor=actor, campaign=campaign, category=category, title=title, source=source, **optional)
+
+
+def _case_report(*, actor, campaign: Campaign, category: Category, title: str, source: str,
+                 kind: str = CaseKind.PROBLEM, description: str = "", address: str = "",
+                 lng: float | None = None, lat: float | None = None, unit: Unit | None = None,
+                 priority: str = Priority.NORMAL, reported_at: dt.datetime | None = None) -> Case:
+    """``case_report`` inside the caller's transaction."""
     if actor is not None and not actor.is_active:
         raise Forbidden("账号已停用 / inactive account")
     title = (title or "").strip()
@@ -315,28 +341,28 @@ def case_report(*, actor, campaign: Campaign, category: Category, title: str, so
         raise Invalid(f"紧急程度“{priority}”无效 / unknown priority", field="priority")
     if (lng is None) != (lat is None):
         raise Invalid("经度和纬度必须同时填写 / give both lng and lat", field="lng")
-    grid_id = None
+    grid_id = grid_unit_id = None
     if lng is not None:
         if not (-180 <= lng <= 180 and -90 <= lat <= 90):
             raise Invalid("坐标超出范围 / coordinates out of range", field="lng")
         grid_id, grid_unit_id = locate_grid_unit(lng, lat)
-        if unit is None and grid_unit_id is not None:
-            unit = Unit.objects.get(pk=grid_unit_id)
     if kind == CaseKind.TASK and not _is_dispatcher(actor):
         raise Forbidden("只有指挥部可以下达计划任务 / only the command post creates planned tasks")
     moment = reported_at or timezone.now()
     year = timezone.localtime(moment).year
-    number = _next_number(campaign, year)
-    case = Case.objects.create(
+    number, grid_unit = _next_number(campaign, year, grid_unit_id if unit is None else None)
+    unit = unit or grid_unit
+    case = Case(
         campaign=campaign, year=year, number=number, serial=f"{campaign.serial_prefix}〔{year}〕{number:04d}",
         kind=kind, source=source, category=category, title=title, description=description.strip(),
         address=address.strip(), lng=lng, lat=lat, grid_id=grid_id, unit=unit, priority=priority,
         status=Status.REPORTED, reported_by=actor, reporter_unit=getattr(actor, "unit", None),
         reported_at=moment, leader_id=responsible_leader_id(unit),
     )
+    rows.insert(case)  # (no signals listen to cases: the INSERT without rebuilding it each time)
     audit.record(actor=actor, action="case.report", obj=case, after=case.snapshot())
-    if kind == CaseKind.TASK:
-        case = transition(actor=actor, case=case, action="register")
+    if kind == CaseKind.TASK:  # (the new row is this transaction's alone: no lock to take, no savepoint)
+        case = _move(actor=actor, case=case, move=flows.MOVES["register"])
     return case
 
 
@@ -412,7 +438,15 @@ def transition(*, actor, case: Case, action: str, reason: str = "", unit: Unit |
     move = flows.MOVES.get(action)
     if move is None:
         raise Invalid(f"未知操作“{action}”，可选：{'、'.join(flows.MOVES)} / unknown action", field="action")
-    case = _load_for_update(case)
+    return _move(actor=actor, case=_load_for_update(case), move=move, reason=reason, unit=unit, deadline=deadline,
+                 workdays=workdays, handler=handler, lead_unit=lead_unit, plan=plan, review_on=review_on)
+
+
+def _move(*, actor, case: Case, move: flows.Move, reason: str = "", unit: Unit | None = None,
+          deadline: dt.date | None = None, workdays: int | None = None, handler=None,
+          lead_unit: Unit | None = None, plan: str = "", review_on: dt.date | None = None) -> Case:
+    """``transition`` on a case the caller has locked (``_load_for_update``) in its transaction."""
+    action = move.action
     if case.status not in move.sources:
         allowed = "、".join(Status(s).label for s in move.sources)
         raise Conflict(f"案件 {case.serial} 当前状态为“{case.get_status_display()}”，不能“{move.label}”"
@@ -463,20 +497,21 @@ def transition(*, actor, case: Case, action: str, reason: str = "", unit: Unit |
         case.long_term_plan, case.long_term_review_on = plan.strip(), review_on
         changed += ["long_term_plan", "long_term_review_on"]
     case.status = move.target
-    # (For submit and close the after-photo check and the write are one statement.)
-    if not _write_case(case, changed, need_after_photo=bool(needs_after_photo)):
+    # The write goes with its audit event (one statement on PostgreSQL); for submit and close the
+    # after-photo check is part of the write, and without a photo neither is written.
+    event = audit.record(actor=actor, action=f"case.{action}", obj=case, before=before, after=case.snapshot(),
+                         reason=reason, write=_case_update(case, changed, need_after_photo=bool(needs_after_photo)))
+    if event is None:
         if needs_after_photo:
             raise Invalid(needs_after_photo, field="evidence")
         raise Case.DoesNotExist("the case row vanished under its lock")
-    audit.record(actor=actor, action=f"case.{action}", obj=case, before=before, after=case.snapshot(),
-                 reason=reason)
     return case
 
 
-def _write_case(case: Case, fields: list[str], *, need_after_photo: bool = False) -> bool:
-    """``case.save(update_fields=fields)`` as one plain UPDATE (``updated_at`` set as auto_now would).
-    With ``need_after_photo`` the row is written only if the case has an after-photo: the check and
-    the write in one statement. False when nothing was written."""
+def _case_update(case: Case, fields: list[str], *, need_after_photo: bool = False) -> tuple[str, list]:
+    """``case.save(update_fields=fields)`` as one plain UPDATE (``updated_at`` set as auto_now would),
+    SQL and parameters. With ``need_after_photo`` the row is written only if the case has an
+    after-photo: the check and the write in one statement."""
     connection = connections[router.db_for_write(Case)]
     quote = connection.ops.quote_name
     case.updated_at = timezone.now()
@@ -492,9 +527,7 @@ def _write_case(case: Case, fields: list[str], *, need_after_photo: bool = False
         sql += (f" AND EXISTS (SELECT 1 FROM {quote(evidence.db_table)} WHERE {quote('case_id')} = %s "
                 f"AND {quote(evidence.get_field('stage').column)} = %s)")
         params += [case.pk, EvidenceStage.AFTER.value]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount == 1
+    return sql, params
 
 
 def _apply_assignment(case: Case, *, unit, deadline, workdays, handler, lead_unit) -> None:
@@ -577,7 +610,12 @@ def extension_decide(*, actor, extension: ExtensionRequest, approve: bool, note:
 @transaction.atomic
 def evidence_add(*, actor, case: Case, stage: str, upload) -> Evidence:
     """Attach a photo or file. Images are verified by Pillow; EXIF time and GPS are kept."""
-    case = _load_for_update(case)
+    return _evidence_add(actor=actor, case=_load_for_update(case), stage=stage, upload=upload)
+
+
+def _evidence_add(*, actor, case: Case, stage: str, upload, checked: tuple[str, bytes, dict] | None = None) -> Evidence:
+    """``evidence_add`` on a case the caller has locked in its transaction (``checked``: what
+    ``check_upload`` already found for this upload)."""
     if stage not in EvidenceStage.values:
         raise Invalid(f"阶段“{stage}”无效 / unknown stage", field="stage")
     if actor is not None:
@@ -587,7 +625,7 @@ def evidence_add(*, actor, case: Case, stage: str, upload) -> Evidence:
             raise Forbidden("没有权限为该案件上传材料 / not permitted")
     if case.status in (Status.CLOSED, Status.REJECTED):
         raise Conflict("案件已办结，不能再上传材料 / the case is finished")
-    evidence = store_evidence(case=case, stage=stage, upload=upload, actor=actor)
+    evidence = store_evidence(case=case, stage=stage, upload=upload, actor=actor, checked=checked)
     audit.record(actor=actor, action="case.evidence_add", obj=case,
                  after={"evidence": evidence.pk, "stage": stage, "name": evidence.original_name,
                         "sha256": evidence.sha256, "size": evidence.size})
@@ -598,22 +636,22 @@ def evidence_add(*, actor, case: Case, stage: str, upload) -> Evidence:
 MAX_PHOTOS = 9
 
 
-def _check_photos(stage: str, photos: list) -> None:
-    """Verify every photo before any is stored: one bad photo stores none (and creates nothing)."""
+def _check_photos(stage: str, photos: list) -> list[tuple[str, bytes, dict]]:
+    """Verify every photo before any is stored: one bad photo stores none (and creates nothing).
+    Returns what ``check_upload`` found for each, so storing them does not verify them again."""
     if len(photos) > MAX_PHOTOS:
         raise Invalid(f"一次最多上传 {MAX_PHOTOS} 张照片，收到 {len(photos)} 张 / too many photos", field="photos")
-    for photo in photos:
-        check_upload(stage=stage, upload=photo)
+    return [check_upload(stage=stage, upload=photo) for photo in photos]
 
 
 @transaction.atomic
 def case_report_with_photos(*, actor, photos=(), **report) -> Case:
     """上报 from the phone: the case (``case_report``'s arguments) and its before-photos in one go."""
     photos = list(photos)
-    _check_photos(EvidenceStage.BEFORE, photos)
-    case = case_report(actor=actor, **report)
-    for photo in photos:
-        evidence_add(actor=actor, case=case, stage=EvidenceStage.BEFORE, upload=photo)
+    checked = _check_photos(EvidenceStage.BEFORE, photos)
+    case = _case_report(actor=actor, **report)  # (in this transaction: no savepoints, the new row is ours)
+    for photo, check in zip(photos, checked, strict=True):
+        _evidence_add(actor=actor, case=case, stage=EvidenceStage.BEFORE, upload=photo, checked=check)
     return case
 
 
@@ -626,10 +664,10 @@ def submit_with_photos(*, actor, case: Case, photos=(), reason: str = "") -> Cas
     if current.status in move.sources and not flows.may(actor, move, current):
         raise Forbidden(f"“{move.label}”只能由{flows.WHO_LABEL[move.who]}操作 / not permitted")
     if current.status in move.sources:
-        _check_photos(EvidenceStage.AFTER, photos)
-        for photo in photos:
-            evidence_add(actor=actor, case=current, stage=EvidenceStage.AFTER, upload=photo)
-    return transition(actor=actor, case=current, action="submit", reason=reason)
+        checked = _check_photos(EvidenceStage.AFTER, photos)
+        for photo, check in zip(photos, checked, strict=True):  # (on the case locked above: no savepoints)
+            _evidence_add(actor=actor, case=current, stage=EvidenceStage.AFTER, upload=photo, checked=check)
+    return _move(actor=actor, case=current, move=move, reason=reason)
 
 
 # ------------------------------------------------------------------ comments

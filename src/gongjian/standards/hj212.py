@@ -653,8 +653,16 @@ def build(*, cn: str, mn: str, st: str = "22", pw: str = "123456", qn: str | Non
 
 def reply(p: Packet, cn: str = "9014") -> bytes:
     """The platform's answer to ``p``: 9014 (data ack) or 9013 (notice ack, the answer to 1013) with
-    ST=91, Flag=4, the same QN, PW and MN, and an empty CP."""
-    return encode(Packet(qn=p.qn, st="91", cn=cn, pw=p.pw, mn=p.mn, flag=4))
+    ST=91, Flag=4, the same QN, PW and MN, and an empty CP. (What ``encode`` writes for that packet,
+    without building one: the gateway sends one per stored packet.)"""
+    head = [f"QN={p.qn}"] if p.qn is not None else []
+    head.append(f"ST=91;CN={cn}")
+    if p.pw is not None:
+        head.append(f"PW={p.pw}")
+    if p.mn is not None:
+        head.append(f"MN={p.mn}")
+    head.append("Flag=4;CP=&&&&")
+    return frame(";".join(head))
 
 
 def now_qn(when: dt.datetime) -> str:
