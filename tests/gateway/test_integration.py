@@ -71,9 +71,9 @@ def scratch_env(tmp_path):
             conn.execute(f'DROP DATABASE IF EXISTS "{dropped[1]}" WITH (FORCE)')
 
 
-def _start_gateway(env, port: int, log: Path) -> subprocess.Popen:
+def _start_gateway(env, port: int, log: Path, *extra: str) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-m", "gongjian.cli", "gateway", "--host", "127.0.0.1",
-                             "--port", str(port)], env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                             "--port", str(port), *extra], env=env, cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=log.open("ab"))
     line = [b""]
     reader = threading.Thread(target=lambda: line.__setitem__(0, proc.stdout.readline()), daemon=True)
@@ -166,3 +166,28 @@ def test_kill_and_restart_loses_no_acknowledged_packet_and_stores_no_duplicate(s
     assert want <= set(raw)  # every acknowledged packet is stored …
     assert len(raw) == len(set(raw)) == DEVICES * PER_DEVICE  # … once, resends created nothing
     assert len(minutes) == len(set(minutes)) == DEVICES * PER_DEVICE and set(minutes) == set(raw)
+
+
+def _children(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return [int(c) for c in f.read().split()]
+
+
+def test_several_processes_share_the_port_and_stop_together(scratch_env, tmp_path):
+    port = _free_port()
+    proc = _start_gateway(scratch_env, port, tmp_path / "gateway.log", "--processes", "2")
+    try:
+        children = _children(proc.pid)
+        assert len(children) == 2
+        devices = Devices(port)
+        asyncio.run(asyncio.wait_for(devices.run(), 120))
+        assert len(devices.acked) == DEVICES * PER_DEVICE
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0  # both gateways stopped cleanly with it
+    assert not any(Path(f"/proc/{c}").exists() and "gongjian" in Path(f"/proc/{c}/cmdline").read_text(errors="replace")
+                   for c in children)
+    out = subprocess.run([sys.executable, "-m", "tests.gateway.scratch_db", "count"], env=scratch_env, cwd=ROOT,
+                         check=True, capture_output=True, timeout=120).stdout
+    raw = [tuple(r) for r in json.loads(out)["raw"]]
+    assert len(raw) == len(set(raw)) == DEVICES * PER_DEVICE  # every packet once, whichever process took it

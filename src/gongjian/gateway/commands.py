@@ -6,6 +6,7 @@ codes themselves (0 when every packet was accepted; 1 when any was rejected; 2 f
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -60,16 +61,69 @@ def cmd_gateway(args) -> int:
         _say(f"HJ 212 网关已启动，监听 / gateway listening on {args.host}:{gateway.port}")
         sys.stdout.flush()
 
+    if args.processes < 1:
+        raise CliError("--processes 至少为 1 / at least 1", EXIT_USAGE)
+    if args.processes > 1:
+        return _serve_processes(args)
     try:
-        runner.serve(args.host, args.port, ready=ready)
+        runner.serve(args.host, args.port, ready=ready, reuse_port=args.reuse_port, instance=args.instance)
     except OSError as exc:
         raise CliError(f"无法监听 {args.host}:{args.port}：{exc} / cannot listen") from exc
     return 0
 
 
+def _serve_processes(args) -> int:
+    """N gateway processes on one port (SO_REUSEPORT: the kernel spreads the connections), so the gateway
+    uses every core; each stores through its own connection, and retransmits that reach different
+    processes are still stored once (the database's unique keys). Stops them all on SIGTERM/SIGINT, and
+    all of them when one dies (a supervisor then restarts the whole)."""
+    import signal
+    import socket
+    import subprocess
+    import time
+
+    from gongjian.cli import CliError, _say
+
+    port = args.port
+    if port == 0:  # one free port for all of them
+        with socket.socket() as probe:
+            probe.bind((args.host, 0))
+            port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "gongjian.cli", "gateway", "--host", args.host, "--port", str(port),
+               "--reuse-port"]
+    children = [subprocess.Popen([*command, "--instance", str(k + 1)], stdout=subprocess.PIPE)
+                for k in range(args.processes)]
+    stopping = [False]
+
+    def stop(*_):
+        stopping[0] = True
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for child in children:
+        line = child.stdout.readline().decode("utf-8", "replace")
+        if "gateway listening on" not in line:
+            stop()
+            raise CliError(f"网关进程未能启动 / a gateway process did not start: {line.strip() or child.poll()}")
+    _say(f"HJ 212 网关已启动({args.processes} 个进程)，监听 / gateway listening on {args.host}:{port}")
+    sys.stdout.flush()
+    while not stopping[0] and all(child.poll() is None for child in children):
+        time.sleep(0.2)
+    stop()
+    codes = [child.wait(30) for child in children]
+    return 0 if stopping[0] and all(code in (0, -signal.SIGTERM) for code in codes) else 1
+
+
 def add_gateway_arguments(p) -> None:
     p.add_argument("--port", type=int, default=9212, help="HJ 212 端口，默认 9212(0 为任选空闲端口) / port")
     p.add_argument("--host", default="0.0.0.0", help="监听地址，默认 0.0.0.0 / address to listen on")
+    p.add_argument("--processes", type=int, default=1,
+                   help="网关进程数，共用一个端口(多核机器可设为核数) / processes sharing the port (one per core)")
+    p.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--instance", default="", help=argparse.SUPPRESS)
 
 
 def add_commands(sub) -> None:

@@ -43,7 +43,7 @@ def _write_status(name: str, started, counters: dict) -> None:
 
 async def run(host: str, port: int, *, ready: Callable[[Gateway], None] | None = None,
               stop: asyncio.Event | None = None, status_every: float = STATUS_EVERY,
-              store_threads: int = 4, **options) -> Gateway:
+              store_threads: int = 4, instance: str = "", **options) -> Gateway:
     # BatchingStore is awaited on the loop (store_async): the writer thread does the database work
     store = BatchingStore()
     gateway = Gateway(store, host=host, port=port, store_threads=store_threads, **options)
@@ -54,7 +54,7 @@ async def run(host: str, port: int, *, ready: Callable[[Gateway], None] | None =
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
     started = timezone.now()
-    name = _name(host, gateway.port)
+    name = _name(host, gateway.port) + (f" #{instance}" if instance else "")
     status_pool = ThreadPoolExecutor(1, "gateway-status")
     if ready is not None:
         ready(gateway)

@@ -133,8 +133,10 @@ class Gateway:
 
     def __init__(self, store: DeviceStore, *, host: str = "127.0.0.1", port: int = 9212,
                  idle_timeout: float = 900.0, rate: float = 10.0, burst: float = 60.0,
-                 read_size: int = 4096, blocking_store: bool = True, store_threads: int = 8):
+                 read_size: int = 4096, blocking_store: bool = True, store_threads: int = 8,
+                 reuse_port: bool = False):
         self.store = store
+        self.reuse_port = reuse_port  # several gateway processes share the port (SO_REUSEPORT)
         self.host, self.port = host, port
         self.idle_timeout = idle_timeout
         self.rate, self.burst = rate, burst
@@ -151,7 +153,8 @@ class Gateway:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: _Connection(self), self.host, self.port, backlog=1024)
+        self._server = await loop.create_server(lambda: _Connection(self), self.host, self.port, backlog=1024,
+                                                reuse_port=self.reuse_port or None)
         self.port = self._server.sockets[0].getsockname()[1]
         self._sweeper = loop.create_task(self._sweep_idle())
         log.info("HJ 212 网关监听 / gateway listening on %s:%s", self.host, self.port)
