@@ -30,6 +30,7 @@ from tests.browser.test_layout import CANDIDATES, _case
 
 SRC = Path(gongjian.__file__).parent
 CATALOGUE = SRC / "locale" / "en" / "LC_MESSAGES" / "django.po"
+SCRIPT_CATALOGUE = SRC / "locale" / "en" / "LC_MESSAGES" / "djangojs.po"
 
 # Ideographs and the full-width punctuation that goes with them (、，。：；（）and the ideographic space).
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
@@ -83,16 +84,40 @@ def test_no_template_has_chinese_outside_the_translate_tags():
     assert problems == [], "Chinese text outside {% translate %}/{% blocktranslate %}:\n" + "\n".join(problems)
 
 
-def test_the_english_catalogue_has_no_untranslated_or_fuzzy_entry():
-    po = polib.pofile(str(CATALOGUE))
+def _script_untranslated_lines(source: str) -> list[tuple[int, str]]:
+    """Lines of a page script with Chinese outside comments and gettext("…")."""
+
+    def blank(m: re.Match) -> str:
+        return re.sub(r"[^\n]", " ", m.group(0))
+
+    for pattern in (r"/\*.*?\*/", r"//[^\n]*", r"\bgettext\(\"[^\"]*\"\)"):
+        source = re.sub(pattern, blank, source, flags=re.S)
+    return [(n, line.strip()) for n, line in enumerate(source.splitlines(), 1) if CJK.search(line)]
+
+
+def test_no_page_script_has_chinese_outside_gettext():
+    scripts = [p for p in SRC.glob("*/static/**/*.js") if "vendor" not in p.parts]
+    assert len(scripts) > 5
+    problems = [f"{path.relative_to(SRC)}:{n}: {text[:100]}"
+                for path in scripts for n, text in _script_untranslated_lines(path.read_text(encoding="utf-8"))]
+    assert problems == [], "Chinese text outside gettext() in scripts:\n" + "\n".join(problems)
+    assert _script_untranslated_lines('// 注释\nshow(gettext("加载失败"));\nshow("加载失败");') == [
+        (3, 'show("加载失败");')]
+
+
+@pytest.mark.parametrize("path", [CATALOGUE, SCRIPT_CATALOGUE], ids=["pages", "scripts"])
+def test_the_english_catalogue_has_no_untranslated_or_fuzzy_entry(path):
+    po = polib.pofile(str(path))
     live = [e for e in po if not e.obsolete]
-    assert len(live) > 700
+    assert len(live) > (700 if path == CATALOGUE else 15)
     untranslated = [e.msgid for e in live if not e.translated()]
     fuzzy = [e.msgid for e in live if "fuzzy" in e.flags]
-    assert untranslated == [] and fuzzy == []
+    assert untranslated == [] and fuzzy == [] and not po.metadata_is_fuzzy
     # Plural entries: both English forms are there.
     plurals = [e for e in live if e.msgid_plural]
-    assert plurals and all(e.msgstr_plural.get(0) and e.msgstr_plural.get(1) for e in plurals)
+    assert all(e.msgstr_plural.get(0) and e.msgstr_plural.get(1) for e in plurals)
+    assert plurals or path == SCRIPT_CATALOGUE
+
     # The translation keeps the placeholders the code fills in.
     def placeholders(text: str) -> set[str]:
         return set(re.findall(r"%\(\w+\)[sd]|\{\w+\}", text))
@@ -100,6 +125,18 @@ def test_the_english_catalogue_has_no_untranslated_or_fuzzy_entry():
     for e in live:
         for text in e.msgstr_plural.values() if e.msgid_plural else [e.msgstr]:
             assert placeholders(text) == placeholders(e.msgid), e.msgid
+
+
+def test_page_scripts_get_their_english_from_the_catalogue_script(district):
+    c = Client()
+    c.force_login(district["commander"])
+    catalogue = reverse("javascript-catalog")
+    html = c.get(reverse("ledger:map")).content.decode()
+    assert -1 < html.find(f'<script src="{catalogue}"></script>') < html.find("gongjian/map.js")  # loaded first
+    assert "Loading the points" not in c.get(catalogue).content.decode()  # Chinese: the scripts' own text
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    js = c.get(catalogue).content.decode()
+    assert "Loading the points" in js and "tap the location on the map" in js
 
 
 def _msgids(template_names: set[str]) -> set[str]:
