@@ -4,9 +4,9 @@ header's switch, a cookie); <html lang> follows; the English catalogue is comple
 from __future__ import annotations
 
 import gettext
-import re
 from pathlib import Path
 
+import polib
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -101,32 +101,18 @@ def test_admin_header_is_chinese_by_default_and_english_by_choice(district):
     assert "Gongjian Command Platform administration" in c.get("/admin/").content.decode()
 
 
-def _po_entries(text: str) -> dict[str, str]:
-    """msgid -> msgstr (plural entries: the first form) of a .po file, header left out."""
-    entries = {}
-    for block in text.split("\n\n"):
-        if "#, fuzzy" in block.split("msgid")[0] and 'msgid ""\nmsgstr ""\n"Project' not in block:
-            entries[f"FUZZY {block}"] = ""
-        fields: dict[str, str] = {}
-        key = None
-        for line in block.splitlines():
-            m = re.match(r'^(msgid|msgid_plural|msgstr|msgstr\[0\]|msgstr\[1\]) "(.*)"$', line)
-            if m:
-                key = m.group(1)
-                fields[key] = m.group(2)
-            elif line.startswith('"') and key:
-                fields[key] += line[1:-1]
-        if fields.get("msgid"):
-            entries[fields["msgid"]] = fields.get("msgstr", fields.get("msgstr[0]", ""))
-    return {k.replace('\\"', '"').replace("\\n", "\n"): v.replace('\\"', '"') for k, v in entries.items()}
-
-
 def test_english_catalogue_is_complete_and_compiled():
-    entries = _po_entries((LOCALE / "django.po").read_text(encoding="utf-8"))
-    assert len(entries) > 50
-    untranslated = [k for k, v in entries.items() if not v]
+    po = [e for e in polib.pofile(str(LOCALE / "django.po")) if not e.obsolete]
+    assert len(po) > 50
+    untranslated = [e.msgid for e in po if not e.translated() or "fuzzy" in e.flags]
     assert untranslated == []
     with (LOCALE / "django.mo").open("rb") as f:
         compiled = gettext.GNUTranslations(f)
-    stale = [k for k, v in entries.items() if "%(n)s" not in k and compiled.gettext(k) != v]
+
+    def from_mo(e) -> str:
+        if e.msgid_plural:
+            return compiled.ngettext(e.msgid, e.msgid_plural, 1)
+        return compiled.pgettext(e.msgctxt, e.msgid) if e.msgctxt else compiled.gettext(e.msgid)
+
+    stale = [e.msgid for e in po if from_mo(e) != (e.msgstr_plural[0] if e.msgid_plural else e.msgstr)]
     assert stale == [], "django.mo is older than django.po: run scripts/messages"

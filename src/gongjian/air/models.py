@@ -21,6 +21,7 @@ order, "-" for no value. Only N enters AQI and statistics.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_noop
 
 from gongjian.core.scoping import ScopedQuerySet
 from gongjian.ledger.models import Campaign, Case, Category
@@ -28,11 +29,11 @@ from gongjian.org.models import Unit
 
 
 class StationKind(models.TextChoices):
-    NATIONAL = "national", "国控"
-    PROVINCIAL = "provincial", "省控"
-    TOWNSHIP = "township", "乡镇站"
-    DUST = "dust", "工地扬尘"
-    ENTERPRISE = "enterprise", "企业"
+    NATIONAL = "national", gettext_noop("国控")
+    PROVINCIAL = "provincial", gettext_noop("省控")
+    TOWNSHIP = "township", gettext_noop("乡镇站")
+    DUST = "dust", gettext_noop("工地扬尘")
+    ENTERPRISE = "enterprise", gettext_noop("企业")
 
 
 # pollutant name → (model field, canonical unit)

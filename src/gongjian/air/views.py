@@ -16,7 +16,9 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from gongjian.air import selectors, services
 from gongjian.air.models import POLLUTANTS, Station, StationKind
@@ -25,6 +27,10 @@ from gongjian.core.scoping import get_visible_or_404
 from gongjian.standards import hj633, hj663
 
 METHODS = {k: v[0] for k, v in hj663.RANKING_METHODS.items()}
+# The standards' own Chinese names, marked for the catalogue: pages translate them when they show them.
+_CATALOGUE = [gettext_noop("综合指数"), gettext_noop("PM2.5 浓度"), gettext_noop("优良天数比例"),
+              gettext_noop("综合指数同比变化"), gettext_noop("优"), gettext_noop("良"), gettext_noop("轻度污染"),
+              gettext_noop("中度污染"), gettext_noop("重度污染"), gettext_noop("严重污染")]
 LEVEL_ROWS = [{"upper": u, "level": lv, "category": c, "color": col} for u, lv, c, col in hj633.LEVELS]
 MAX_UPLOAD = 20 * 1024 * 1024
 
@@ -48,7 +54,8 @@ def _parse_period(text: str | None, errors: list[str]) -> tuple[int, int | None]
     text = text.strip()
     m = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?", text)
     if not m or not 2000 <= int(m[1]) <= today.year or (m[2] and not 1 <= int(m[2]) <= 12):
-        errors.append(f"统计期“{text}”无效，应为年份(如 2026)或年月(如 2026-05)，已改为 {default[0]}-{default[1]:02d}")
+        errors.append(_("统计期“%(text)s”无效，应为年份(如 2026)或年月(如 2026-05)，已改为 %(default)s") % {
+            "text": text, "default": f"{default[0]}-{default[1]:02d}"})
         return default
     return int(m[1]), (int(m[2]) if m[2] else None)
 
@@ -59,7 +66,7 @@ def ranking(request):
     year, month = _parse_period(request.GET.get("period"), errors)
     method = request.GET.get("method") or "composite"
     if method not in METHODS:
-        errors.append(f"排名方法“{method}”无效，已改为按综合指数")
+        errors.append(_("排名方法“%(method)s”无效，已改为按综合指数") % {"method": method})
         method = "composite"
     rows = selectors.township_ranking(request.user, year=year, month=month, method=method)
     table = []
@@ -74,22 +81,23 @@ def ranking(request):
             "yoy": "—" if math.isnan(r.yoy) else f"{r.yoy * 100:+.1f}%", "note": r.note,
         })
     chart = {
-        "title": METHODS[method],
+        "title": _(METHODS[method]),
         "units": [r.unit_name for r in rows if r.rank is not None],
         "values": [round(r.value * 100, 1) if method in ("good_days", "yoy") else r.value
                    for r in rows if r.rank is not None],
         "percent": method in ("good_days", "yoy"),
     }
-    period_label = f"{year}年{month}月" if month else f"{year}年"
+    period_label = (dateformat.format(dt.date(year, month, 1), _("Y年n月")) if month
+                    else _("%(year)s年") % {"year": year})
     months = []
     today = _today()
     y, m = today.year, today.month
-    for _ in range(13):
+    for _step in range(13):
         m -= 1
         if m == 0:
             y, m = y - 1, 12
-        months.append((f"{y}-{m:02d}", f"{y}年{m}月"))
-    months += [(str(today.year - 1), f"{today.year - 1}年全年")]
+        months.append((f"{y}-{m:02d}", dateformat.format(dt.date(y, m, 1), _("Y年n月"))))
+    months += [(str(today.year - 1), _("%(year)s年全年") % {"year": today.year - 1})]
     current = f"{year}-{month:02d}" if month else str(year)
     if current not in dict(months):
         months.insert(0, (current, period_label))
@@ -112,17 +120,17 @@ def station(request, pk: int):
     hours_text = request.GET.get("hours") or "168"
     hours = int(hours_text) if hours_text in ("24", "72", "168", "336") else 168
     if hours_text not in ("24", "72", "168", "336"):
-        errors.append(f"时段“{hours_text}”无效，已改为最近7天")
+        errors.append(_("时段“%(text)s”无效，已改为最近7天") % {"text": hours_text})
     end_text = request.GET.get("end") or ""
     end_day = _today()
     if end_text:
         try:
             end_day = dt.date.fromisoformat(end_text)
         except ValueError:
-            errors.append(f"截止日期“{end_text}”无效，应为 YYYY-MM-DD，已改为今天")
+            errors.append(_("截止日期“%(text)s”无效，应为 YYYY-MM-DD，已改为今天") % {"text": end_text})
         else:
             if not dt.date(2000, 1, 1) <= end_day <= _today():
-                errors.append(f"截止日期“{end_text}”超出范围，已改为今天")
+                errors.append(_("截止日期“%(text)s”超出范围，已改为今天") % {"text": end_text})
                 end_day = _today()
     end = selectors.local_midnight(end_day + dt.timedelta(days=1))
     start = end - dt.timedelta(hours=hours)
@@ -146,7 +154,7 @@ def station(request, pk: int):
     return render(request, "air/pages/station.html", {
         "station": st, "hours": hours, "end": end_day.isoformat(), "errors": errors, "latest": latest,
         "chart": {"times": times, "aqi": aqi, "pollutants": pollutant_series,
-                  "levels": [[u or 500, c, col] for u, _, c, col in hj633.LEVELS]},
+                  "levels": [[u or 500, _(c), col] for u, _level, c, col in hj633.LEVELS]},
         "levels": LEVEL_ROWS, "exceedances": exceedances,
         "has_aqi": any(a is not None for a in aqi), "can_manage": services.can_manage_stations(request.user),
     })
@@ -161,7 +169,7 @@ def station_calendar(request, pk: int):
     if re.fullmatch(r"\d{4}", year_text) and 2000 <= int(year_text) <= today.year:
         year = int(year_text)
     else:
-        errors.append(f"年份“{year_text}”无效，已改为 {today.year}")
+        errors.append(_("年份“%(text)s”无效，已改为 %(year)s") % {"text": year_text, "year": today.year})
         year = today.year
     first, last = dt.date(year, 1, 1), min(dt.date(year, 12, 31), today)
     series = selectors.daily_series([st], first, last)
@@ -191,7 +199,7 @@ def station_calendar(request, pk: int):
                     no_data += 1
                 cells.append(cell)
             weeks.append(cells)
-        months.append({"label": f"{month}月", "weeks": weeks})
+        months.append({"label": dateformat.format(dt.date(year, month, 1), _("n月")), "weeks": weeks})
     valid = sum(counts.values())
     good = counts["优"] + counts["良"]
     return render(request, "air/pages/calendar.html", {
@@ -212,9 +220,9 @@ def station_import(request, pk: int):
         upload = request.FILES.get("file")
         minute = request.POST.get("interval") == "minute"
         if upload is None:
-            ctx["errors"] = ["请选择要导入的文件(CSV 或 Excel)"]
+            ctx["errors"] = [_("请选择要导入的文件(CSV 或 Excel)")]
         elif upload.size > MAX_UPLOAD:
-            ctx["errors"] = [f"文件过大(超过 {MAX_UPLOAD // 1024 // 1024} MB)"]
+            ctx["errors"] = [_("文件过大(超过 %(mb)s MB)") % {"mb": MAX_UPLOAD // 1024 // 1024}]
         else:
             suffix = Path(upload.name).suffix.lower()[:8]
             with tempfile.TemporaryDirectory() as tmp:
@@ -227,8 +235,9 @@ def station_import(request, pk: int):
                 except DomainError as exc:
                     ctx["errors"] = [exc.message, *(exc.details or [])]
                 else:
-                    messages.success(request, f"导入 {result['rows']} 行：新增 {result['created']}，"
-                                              f"更新 {result['updated']}；生成超标预警案件 {len(result['cases'])} 件")
+                    messages.success(request, _("导入 %(rows)s 行：新增 %(created)s，更新 %(updated)s；生成超标预警案件 %(cases)s 件")
+                                     % {"rows": result["rows"], "created": result["created"],
+                                        "updated": result["updated"], "cases": len(result["cases"])})
                     return redirect("air:station", pk=st.pk)
         return render(request, "air/pages/import.html", ctx, status=400)
     return render(request, "air/pages/import.html", ctx)

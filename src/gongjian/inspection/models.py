@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_noop
 
 from gongjian.core.scoping import ScopedQuerySet
 from gongjian.ledger.models import Campaign, Case, Source
@@ -16,12 +17,12 @@ from gongjian.org.models import Unit
 
 
 class InspectionKind(models.TextChoices):
-    DAILY = "daily", "日常督查"
-    NIGHT = "night", "夜查"
-    UNANNOUNCED = "unannounced", "暗访"
-    CITY = "city", "市级督导"
-    PROVINCE = "province", "省级暗访"
-    JOINT = "joint", "联合执法"
+    DAILY = "daily", gettext_noop("日常督查")
+    NIGHT = "night", gettext_noop("夜查")
+    UNANNOUNCED = "unannounced", gettext_noop("暗访")
+    CITY = "city", gettext_noop("市级督导")
+    PROVINCE = "province", gettext_noop("省级暗访")
+    JOINT = "joint", gettext_noop("联合执法")
 
 
 # The ledger source a finding carries, by the kind of inspection that found it.

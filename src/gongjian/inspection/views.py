@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gongjian.core.errors import DomainError, Forbidden, Invalid
 from gongjian.core.scoping import get_visible_or_404
@@ -30,11 +31,12 @@ def ui_message(exc: DomainError) -> str:
 def _datetime(value: str, label: str, field: str) -> dt.datetime:
     value = (value or "").strip()
     if not value:
-        raise Invalid(f"请填写{label}", field=field)
+        raise Invalid(_("请填写%(label)s") % {"label": label}, field=field)
     try:
         naive = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise Invalid(f"{label}“{value[:20]}”无效，应为 年-月-日 时:分，如 2026-06-01 21:30", field=field) from None
+        raise Invalid(_("%(label)s“%(value)s”无效，应为 年-月-日 时:分，如 2026-06-01 21:30") % {
+            "label": label, "value": value[:20]}, field=field) from None
     if naive.tzinfo is None:
         naive = timezone.make_aware(naive, timezone.get_current_timezone())
     return naive
@@ -47,9 +49,9 @@ def _float(value: str, label: str, field: str, low: float, high: float) -> float
     try:
         number = float(value)
     except ValueError:
-        raise Invalid(f"{label}“{value[:20]}”不是数字", field=field) from None
+        raise Invalid(_("%(label)s“%(value)s”不是数字") % {"label": label, "value": value[:20]}, field=field) from None
     if not low <= number <= high:
-        raise Invalid(f"{label}应在 {low} 到 {high} 之间", field=field)
+        raise Invalid(_("%(label)s应在 %(low)s 到 %(high)s 之间") % {"label": label, "low": low, "high": high}, field=field)
     return number
 
 
@@ -66,7 +68,7 @@ def inspection_list(request):
     if kind in InspectionKind.values:
         qs = qs.filter(kind=kind)
     elif kind:
-        kind_error, kind = f"类型“{kind[:20]}”无效，已显示全部督查", ""
+        kind_error, kind = _("类型“%(kind)s”无效，已显示全部督查") % {"kind": kind[:20]}, ""
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "inspection/pages/list.html", {
         "page": page, "kind": kind, "kind_error": kind_error, "kinds": InspectionKind.choices, "can_record": services.may_inspect(user)})
@@ -86,13 +88,13 @@ def inspection_new(request):
         try:
             campaign = next((c for c in campaigns if str(c.pk) == data.get("campaign", "")), None)
             if campaign is None:
-                raise Invalid("请选择专项行动", field="campaign")
-            starts_at = _datetime(data.get("starts_at"), "开始时间", "starts_at")
-            ends_at = _datetime(data.get("ends_at"), "结束时间", "ends_at")
+                raise Invalid(_("请选择专项行动"), field="campaign")
+            starts_at = _datetime(data.get("starts_at"), _("开始时间"), "starts_at")
+            ends_at = _datetime(data.get("ends_at"), _("结束时间"), "ends_at")
             chosen = set(data.getlist("inspectors"))
             inspectors = [p for p in people if str(p.pk) in chosen]
             if len(inspectors) != len(chosen):
-                raise Invalid("所选督查人员中有不存在或已停用的账号，请重新选择", field="inspectors")
+                raise Invalid(_("所选督查人员中有不存在或已停用的账号，请重新选择"), field="inspectors")
             inspection = services.inspection_create(
                 actor=user, kind=data.get("kind", ""), campaign=campaign, title=data.get("title", ""),
                 starts_at=starts_at, ends_at=ends_at, lead=user, inspectors=inspectors,
@@ -103,7 +105,7 @@ def inspection_new(request):
         except Invalid as exc:
             errors[exc.field or "form"] = ui_message(exc)
         else:
-            messages.success(request, f"已录入督查：{inspection.title}")
+            messages.success(request, _("已录入督查：%(title)s") % {"title": inspection.title})
             return redirect("inspection:detail", pk=inspection.pk)
     context = {"campaigns": campaigns, "people": people, "kinds": InspectionKind.choices, "errors": errors,
                "posted": posted, "chosen": set(posted.getlist("inspectors")) if posted else set()}
@@ -141,11 +143,11 @@ def finding_new(request, pk: int):
         category = Category.objects.filter(pk=data.get("category") or 0, campaign=inspection.campaign).first() \
             if (data.get("category") or "").isdigit() else None
         if category is None:
-            raise Invalid("请选择问题类别", field="category")
-        lng = _float(data.get("lng"), "经度", "lng", 73, 136)
-        lat = _float(data.get("lat"), "纬度", "lat", 3, 54)
+            raise Invalid(_("请选择问题类别"), field="category")
+        lng = _float(data.get("lng"), _("经度"), "lng", 73, 136)
+        lat = _float(data.get("lat"), _("纬度"), "lat", 3, 54)
         if (lng is None) != (lat is None):
-            raise Invalid("经度和纬度要同时填写(或都不填)", field="lng" if lng is None else "lat")
+            raise Invalid(_("经度和纬度要同时填写(或都不填)"), field="lng" if lng is None else "lat")
         finding = services.finding_add(
             actor=user, inspection=inspection, category=category, title=data.get("title", ""),
             description=data.get("description", ""), place=data.get("place", ""), lng=lng, lat=lat,
@@ -156,5 +158,5 @@ def finding_new(request, pk: int):
     except DomainError as exc:
         return _detail(request, inspection, errors={exc.field or "form": ui_message(exc)}, posted=data,
                        status=exc.status)
-    messages.success(request, f"已录入问题 {finding.case.serial}，已上报台账")
+    messages.success(request, _("已录入问题 %(serial)s，已上报台账") % {"serial": finding.case.serial})
     return redirect("inspection:detail", pk=inspection.pk)

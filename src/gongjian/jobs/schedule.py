@@ -19,9 +19,12 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 EVERY_DAY = frozenset(range(7))
-WEEKDAY_NAMES = "一二三四五六日"
+WEEKDAY_LABELS = [gettext_noop("周一"), gettext_noop("周二"), gettext_noop("周三"), gettext_noop("周四"),
+                  gettext_noop("周五"), gettext_noop("周六"), gettext_noop("周日")]
 
 
 @dataclass(frozen=True)
@@ -52,12 +55,13 @@ class Job:
         """The schedule in words: 每天 18:00, 每周一 08:00, 每 15 分钟."""
         if self.every is not None:
             minutes = int(self.every.total_seconds() // 60)
-            return f"每 {minutes} 分钟" if minutes < 60 or minutes % 60 else f"每 {minutes // 60} 小时"
+            return (_("每 %(n)s 分钟") % {"n": minutes} if minutes < 60 or minutes % 60
+                    else _("每 %(n)s 小时") % {"n": minutes // 60})
         at = self.time_of_day().strftime("%H:%M")
         if self.weekdays == EVERY_DAY:
-            return f"每天 {at}"
-        days = "、".join(f"周{WEEKDAY_NAMES[d]}" for d in sorted(self.weekdays))
-        return f"每{days} {at}"
+            return _("每天 %(at)s") % {"at": at}
+        days = _("、").join(_(WEEKDAY_LABELS[d]) for d in sorted(self.weekdays))
+        return _("每%(days)s %(at)s") % {"days": days, "at": at}
 
     def slots(self, after: dt.datetime, until: dt.datetime) -> Iterator[dt.datetime]:
         """The due moments in (after, until], oldest first, as aware datetimes."""

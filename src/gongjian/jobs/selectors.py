@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
@@ -15,10 +16,10 @@ from gongjian.jobs.schedule import Job, all_jobs
 from gongjian.jobs.scheduler import lease
 
 STATUS_LABELS = {
-    TaskResultStatus.READY: "排队中",
-    TaskResultStatus.RUNNING: "运行中",
-    TaskResultStatus.SUCCESSFUL: "已完成",
-    TaskResultStatus.FAILED: "失败",
+    TaskResultStatus.READY: gettext_noop("排队中"),
+    TaskResultStatus.RUNNING: gettext_noop("运行中"),
+    TaskResultStatus.SUCCESSFUL: gettext_noop("已完成"),
+    TaskResultStatus.FAILED: gettext_noop("失败"),
 }
 
 
@@ -40,7 +41,7 @@ class WorkerRow:
 
 def task_status(task_id: str) -> str:
     row = DBTaskResult.objects.filter(id=task_id).values_list("status", flat=True).first()
-    return STATUS_LABELS.get(row, "未知") if row else "未知"
+    return STATUS_LABELS.get(row, gettext_noop("未知")) if row else gettext_noop("未知")
 
 
 def job_rows(now: dt.datetime | None = None) -> list[JobRow]:
@@ -94,8 +95,9 @@ def task_title(path: str) -> str:
     for job in all_jobs():
         if getattr(job.task, "module_path", None) == path:
             return job.title
-    return {"gongjian.notify.tasks.pump": "消息发送", "gongjian.reporting.tasks.document_pdf": "PDF 副本",
-            "gongjian.jobs.tasks.noop": "空任务"}.get(path, path.rsplit(".", 1)[-1])
+    return {"gongjian.notify.tasks.pump": gettext_noop("消息发送"),
+            "gongjian.reporting.tasks.document_pdf": gettext_noop("PDF 副本"),
+            "gongjian.jobs.tasks.noop": gettext_noop("空任务")}.get(path, path.rsplit(".", 1)[-1])
 
 
 def error_line(traceback: str) -> str:

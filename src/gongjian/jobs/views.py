@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongjian.core.errors import DomainError
@@ -33,5 +34,5 @@ def run(request, name: str):
     except DomainError as exc:
         messages.error(request, exc.message.split(" / ")[0])
     else:
-        messages.success(request, f"已放入队列：{made.job}；工作进程空闲时即运行")
+        messages.success(request, _("已放入队列：%(job)s；工作进程空闲时即运行") % {"job": made.job})
     return redirect("jobs:status")

@@ -17,6 +17,8 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from gongjian.ledger import flows, selectors
 from gongjian.ledger.models import (
@@ -36,7 +38,9 @@ PENDING_ROWS_SHOWN = 8
 STATUS_ORDER = [Status.REPORTED, Status.REGISTERED, Status.ASSIGNED, Status.RETURNED, Status.RECTIFYING,
                 Status.SUBMITTED, Status.CLOSED, Status.LONG_TERM, Status.REJECTED]
 
-LIGHT_TEXT = {"red": ("红灯", "已超期"), "yellow": ("黄灯", "临近期限"), "green": ("绿灯", "期限内")}
+# Marked for the catalogue; the page translates them when it shows them.
+LIGHT_TEXT = {"red": (gettext_noop("红灯"), gettext_noop("已超期")), "yellow": (gettext_noop("黄灯"), gettext_noop("临近期限")),
+              "green": (gettext_noop("绿灯"), gettext_noop("期限内"))}
 
 # Units that hold no cases of their own: left out of the progress table when they have none.
 _NON_HOLDING_KINDS = {UnitKind.DISTRICT, UnitKind.COMMAND, UnitKind.WORKGROUP}
@@ -135,16 +139,16 @@ def dashboard_context(user, on: dt.date, campaign: Campaign | None = None) -> di
         "closed": [closed.get(d, 0) for d in days],
     }
     today = [
-        Figure("new", "今日新增", trend["reported"][-1],
+        Figure("new", _("今日新增"), trend["reported"][-1],
                ledger_url(campaign=cid, reported_from=on.isoformat(), reported_to=on.isoformat())),
-        Figure("closed", "今日销号", trend["closed"][-1],
+        Figure("closed", _("今日销号"), trend["closed"][-1],
                ledger_url(campaign=cid, status=Status.CLOSED, closed_from=on.isoformat(), closed_to=on.isoformat())),
     ]
 
     return {
         "on": on,
         "campaign": campaign,
-        "total": Figure("total", "案件总数", total, ledger_url(campaign=cid)),
+        "total": Figure("total", _("案件总数"), total, ledger_url(campaign=cid)),
         "open_count": open_n,
         "by_status": by_status,
         "lights": lights,
@@ -275,9 +279,9 @@ def _unit_rows(user, per_unit, cid, everything, assigned_ids) -> list[UnitRow]:
     rows_units, own = _row_units(user, everything, assigned_ids)
     paths = dict(Unit.objects.filter(pk__in=[u for u in per_unit if u]).values_list("pk", "path"))
     rows = [UnitRow(u, u.name, u.pk in assigned_ids) for u in rows_units]
-    own_row = UnitRow(own, f"{own.name}(本级)", own.pk in assigned_ids) if own else None
-    unassigned = UnitRow(None, "未确定责任单位")
-    other = UnitRow(None, "其他单位")
+    own_row = UnitRow(own, _("%(unit)s(本级)") % {"unit": own.name}, own.pk in assigned_ids) if own else None
+    unassigned = UnitRow(None, _("未确定责任单位"))
+    other = UnitRow(None, _("其他单位"))
     by_path = sorted(((r.unit.path, r) for r in rows), key=lambda pr: -len(pr[0]))
     for uid, figures in per_unit.items():
         if uid is None:
@@ -325,26 +329,26 @@ def _todo(key, label, hint, cases_qs, href, user=None, action=None, order=_OLDES
 def _todos(user, qs, cid, on, assigned_units) -> list[Todo]:
     todos: list[Todo] = []
     if flows.is_dispatcher(user):
-        todos.append(_todo("register", "待立案", "群众、网格员和督查上报的问题，立案或不予立案",
+        todos.append(_todo("register", _("待立案"), _("群众、网格员和督查上报的问题，立案或不予立案"),
                            qs.filter(status=Status.REPORTED), ledger_url(campaign=cid, status=Status.REPORTED)))
-        todos.append(_todo("assign", "待交办", "已立案或被回退的案件，交办给责任单位",
+        todos.append(_todo("assign", _("待交办"), _("已立案或被回退的案件，交办给责任单位"),
                            qs.filter(status__in=[Status.REGISTERED, Status.RETURNED]),
                            ledger_url(campaign=cid, status=[Status.REGISTERED, Status.RETURNED]),
                            order=("status", *_OLDEST_FIRST)))
         ext = ExtensionRequest.objects.visible_to(user).filter(status=ExtensionStatus.PENDING)
         if cid:
             ext = ext.filter(case__campaign_id=cid)
-        todos.append(Todo("extension", "待审批延期", "责任单位的延期申请", ext.count(),
+        todos.append(Todo("extension", _("待审批延期"), _("责任单位的延期申请"), ext.count(),
                           ledger_url(campaign=cid, status=[Status.ASSIGNED, Status.RECTIFYING]),
                           [e.case for e in ext.select_related("case", "case__unit", "case__category")
                            .order_by("requested_at")[:PENDING_ROWS_SHOWN]]))
     if user.has_role(Role.HANDLER) and user.unit_id:
         mine = qs.filter(unit__path__startswith=user.unit.path)
-        todos.append(_todo("accept", "待签收", "交办到本单位的案件，签收整改或回退",
+        todos.append(_todo("accept", _("待签收"), _("交办到本单位的案件，签收整改或回退"),
                            mine.filter(status=Status.ASSIGNED, deadline__isnull=False),
                            ledger_url(campaign=cid, unit=user.unit_id, status=Status.ASSIGNED), user, "accept",
                            _BY_DEADLINE))
-        todos.append(_todo("submit", "整改中", "整改完成后上传整改后照片并提交核查",
+        todos.append(_todo("submit", _("整改中"), _("整改完成后上传整改后照片并提交核查"),
                            mine.filter(status=Status.RECTIFYING, deadline__isnull=False),
                            ledger_url(campaign=cid, unit=user.unit_id, status=Status.RECTIFYING), user, "submit",
                            _BY_DEADLINE))
@@ -355,19 +359,19 @@ def _todos(user, qs, cid, on, assigned_units) -> list[Todo]:
             waiting = waiting.exclude(unit_id__in=[*user.unit.ancestor_ids, user.unit_id])
             if not user.sees_everything:
                 waiting = waiting.exclude(unit__path__startswith=user.unit.path)
-        todos.append(_todo("close", "待核查", "责任单位已提交整改，现场核查后销号或返工", waiting,
+        todos.append(_todo("close", _("待核查"), _("责任单位已提交整改，现场核查后销号或返工"), waiting,
                            ledger_url(campaign=cid, status=Status.SUBMITTED), user, "close"))
     if assigned_units:
         q = Q()
         for la in assigned_units:
             q |= Q(unit__path__startswith=la.unit.path)
-        names = "、".join(la.unit.name for la in assigned_units)
-        todos.append(_todo("leader_overdue", "分包单位超期案件", f"{names}的超期案件，督促整改",
+        names = _("、").join(la.unit.name for la in assigned_units)
+        todos.append(_todo("leader_overdue", _("分包单位超期案件"), _("%(units)s的超期案件，督促整改") % {"units": names},
                            qs.filter(q).filter(selectors.light_q("red", on)),
                            ledger_url(campaign=cid, unit=assigned_units[0].unit_id if len(assigned_units) == 1
                                       else None, light="red"), order=_BY_DEADLINE))
     if user.has_role(Role.GRID_WORKER):
-        todos.append(_todo("my_reports", "我上报的(办理中)", "本人上报、尚未销号的问题",
+        todos.append(_todo("my_reports", _("我上报的(办理中)"), _("本人上报、尚未销号的问题"),
                            qs.filter(reported_by=user).exclude(status__in=[Status.CLOSED, Status.REJECTED]),
                            ledger_url(campaign=cid)))
     return todos

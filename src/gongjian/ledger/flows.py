@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 from gongjian.ledger.models import Status
 from gongjian.org.models import Role
 
@@ -27,25 +29,25 @@ class Move:
 
 
 MOVES: dict[str, Move] = {m.action: m for m in [
-    Move("register", "立案", frozenset({Status.REPORTED}), Status.REGISTERED, "dispatcher", ""),
-    Move("reject", "不予立案", frozenset({Status.REPORTED, Status.RETURNED}), Status.REJECTED, "dispatcher",
-         "理由"),
-    Move("assign", "交办", frozenset({Status.REGISTERED, Status.RETURNED}), Status.ASSIGNED, "dispatcher",
-         "责任单位、整改期限"),
-    Move("accept", "签收整改", frozenset({Status.ASSIGNED}), Status.RECTIFYING, "unit", ""),
-    Move("return", "回退", frozenset({Status.ASSIGNED}), Status.RETURNED, "unit", "理由(如非本单位职责)"),
-    Move("submit", "提交整改", frozenset({Status.RECTIFYING}), Status.SUBMITTED, "unit", "整改后照片"),
-    Move("close", "核查销号", frozenset({Status.SUBMITTED}), Status.CLOSED, "verifier", "整改后照片"),
-    Move("rework", "返工", frozenset({Status.SUBMITTED}), Status.RECTIFYING, "verifier", "理由"),
-    Move("hang", "挂账", frozenset({Status.ASSIGNED, Status.RECTIFYING}), Status.LONG_TERM, "dispatcher",
-         "整改计划、复查日期"),
-    Move("resume", "恢复整改", frozenset({Status.LONG_TERM}), Status.RECTIFYING, "dispatcher", ""),
+    Move("register", gettext_noop("立案"), frozenset({Status.REPORTED}), Status.REGISTERED, "dispatcher", ""),
+    Move("reject", gettext_noop("不予立案"), frozenset({Status.REPORTED, Status.RETURNED}), Status.REJECTED, "dispatcher",
+         gettext_noop("理由")),
+    Move("assign", gettext_noop("交办"), frozenset({Status.REGISTERED, Status.RETURNED}), Status.ASSIGNED, "dispatcher",
+         gettext_noop("责任单位、整改期限")),
+    Move("accept", gettext_noop("签收整改"), frozenset({Status.ASSIGNED}), Status.RECTIFYING, "unit", ""),
+    Move("return", gettext_noop("回退"), frozenset({Status.ASSIGNED}), Status.RETURNED, "unit", gettext_noop("理由(如非本单位职责)")),
+    Move("submit", gettext_noop("提交整改"), frozenset({Status.RECTIFYING}), Status.SUBMITTED, "unit", gettext_noop("整改后照片")),
+    Move("close", gettext_noop("核查销号"), frozenset({Status.SUBMITTED}), Status.CLOSED, "verifier", gettext_noop("整改后照片")),
+    Move("rework", gettext_noop("返工"), frozenset({Status.SUBMITTED}), Status.RECTIFYING, "verifier", gettext_noop("理由")),
+    Move("hang", gettext_noop("挂账"), frozenset({Status.ASSIGNED, Status.RECTIFYING}), Status.LONG_TERM, "dispatcher",
+         gettext_noop("整改计划、复查日期")),
+    Move("resume", gettext_noop("恢复整改"), frozenset({Status.LONG_TERM}), Status.RECTIFYING, "dispatcher", ""),
 ]}
 
 WHO_LABEL = {
-    "dispatcher": "指挥部(区级指挥人员或管理员)",
-    "unit": "责任单位的经办人",
-    "verifier": "责任单位以外的督查员或指挥部人员",
+    "dispatcher": gettext_noop("指挥部(区级指挥人员或管理员)"),
+    "unit": gettext_noop("责任单位的经办人"),
+    "verifier": gettext_noop("责任单位以外的督查员或指挥部人员"),
 }
 
 

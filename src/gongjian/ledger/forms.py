@@ -9,15 +9,17 @@ shows a usable table next to the message.
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from gongjian.ledger import selectors
 from gongjian.ledger.models import Campaign, Category, Source, Status
 from gongjian.org.models import Unit
 
 ORDER_LABELS = {
-    "-reported": "上报时间(新的在前)", "reported": "上报时间(早的在前)", "deadline": "整改期限(近的在前)",
-    "-deadline": "整改期限(远的在前)", "serial": "编号(升序)", "-serial": "编号(降序)", "status": "状态",
-    "unit": "责任单位",
+    "-reported": _("上报时间(新的在前)"), "reported": _("上报时间(早的在前)"), "deadline": _("整改期限(近的在前)"),
+    "-deadline": _("整改期限(远的在前)"), "serial": _("编号(升序)"), "-serial": _("编号(降序)"), "status": _("状态"),
+    "unit": _("责任单位"),
 }
 IMPORT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 
@@ -47,46 +49,47 @@ class _CategoryChoice(forms.ModelChoiceField):
 
 
 def _choice_errors(what: str) -> dict:
-    return {"invalid_choice": f"{what}“%(value)s”无效，请从列表中选择"}
+    return {"invalid_choice": format_lazy(_("{what}“%(value)s”无效，请从列表中选择"), what=what)}
 
 
 def _model_errors(what: str) -> dict:
-    return {"invalid_choice": f"找不到该{what}(或无权查看)，请从列表中选择", "invalid_pk_value": f"{what}编号无效"}
+    return {"invalid_choice": format_lazy(_("找不到该{what}(或无权查看)，请从列表中选择"), what=what),
+            "invalid_pk_value": format_lazy(_("{what}编号无效"), what=what)}
 
 
-_DATE_ERRORS = {"invalid": "日期无效，应为 年-月-日，如 2026-06-01"}
+_DATE_ERRORS = {"invalid": _("日期无效，应为 年-月-日，如 2026-06-01")}
 
 
 class LedgerFilterForm(forms.Form):
-    campaign = forms.ModelChoiceField(label="专项行动", queryset=Campaign.objects.none(), required=False,
-                                      empty_label="全部专项行动", error_messages=_model_errors("专项行动"))
-    unit = _UnitChoice(label="责任单位", queryset=Unit.objects.none(), required=False, empty_label="全部单位",
-                       error_messages=_model_errors("单位"))
-    status = forms.MultipleChoiceField(label="状态", choices=[("", "全部状态"), *Status.choices], required=False,
-                                       widget=_ManyAsOne, error_messages=_choice_errors("状态"))
-    source = forms.MultipleChoiceField(label="来源", choices=[("", "全部来源"), *Source.choices], required=False,
-                                       widget=_ManyAsOne, error_messages=_choice_errors("来源"))
-    category = _CategoryChoice(label="问题类别", queryset=Category.objects.none(), required=False,
-                               empty_label="全部类别", error_messages=_model_errors("类别"))
-    light = forms.ChoiceField(label="亮灯", required=False, error_messages=_choice_errors("亮灯"),
-                              choices=[("", "全部"), *selectors.LIGHTS.items()])
-    reported_from = forms.DateField(label="上报日期 从", required=False, error_messages=_DATE_ERRORS,
+    campaign = forms.ModelChoiceField(label=_("专项行动"), queryset=Campaign.objects.none(), required=False,
+                                      empty_label=_("全部专项行动"), error_messages=_model_errors(_("专项行动")))
+    unit = _UnitChoice(label=_("责任单位"), queryset=Unit.objects.none(), required=False, empty_label=_("全部单位"),
+                       error_messages=_model_errors(_("单位")))
+    status = forms.MultipleChoiceField(label=_("状态"), choices=[("", _("全部状态")), *[(v, _(label)) for v, label in Status.choices]], required=False,
+                                       widget=_ManyAsOne, error_messages=_choice_errors(_("状态")))
+    source = forms.MultipleChoiceField(label=_("来源"), choices=[("", _("全部来源")), *[(v, _(label)) for v, label in Source.choices]], required=False,
+                                       widget=_ManyAsOne, error_messages=_choice_errors(_("来源")))
+    category = _CategoryChoice(label=_("问题类别"), queryset=Category.objects.none(), required=False,
+                               empty_label=_("全部类别"), error_messages=_model_errors(_("类别")))
+    light = forms.ChoiceField(label=_("亮灯"), required=False, error_messages=_choice_errors(_("亮灯")),
+                              choices=[("", _("全部")), *[(k, _(label)) for k, label in selectors.LIGHTS.items()]])
+    reported_from = forms.DateField(label=_("上报日期 从"), required=False, error_messages=_DATE_ERRORS,
                                     widget=forms.DateInput(attrs={"type": "date"}))
-    reported_to = forms.DateField(label="上报日期 至", required=False, error_messages=_DATE_ERRORS,
+    reported_to = forms.DateField(label=_("上报日期 至"), required=False, error_messages=_DATE_ERRORS,
                                   widget=forms.DateInput(attrs={"type": "date"}))
-    deadline_from = forms.DateField(label="整改期限 从", required=False, error_messages=_DATE_ERRORS,
+    deadline_from = forms.DateField(label=_("整改期限 从"), required=False, error_messages=_DATE_ERRORS,
                                     widget=forms.DateInput(attrs={"type": "date"}))
-    deadline_to = forms.DateField(label="整改期限 至", required=False, error_messages=_DATE_ERRORS,
+    deadline_to = forms.DateField(label=_("整改期限 至"), required=False, error_messages=_DATE_ERRORS,
                                   widget=forms.DateInput(attrs={"type": "date"}))
-    closed_from = forms.DateField(label="销号日期 从", required=False, error_messages=_DATE_ERRORS,
+    closed_from = forms.DateField(label=_("销号日期 从"), required=False, error_messages=_DATE_ERRORS,
                                   widget=forms.DateInput(attrs={"type": "date"}))
-    closed_to = forms.DateField(label="销号日期 至", required=False, error_messages=_DATE_ERRORS,
+    closed_to = forms.DateField(label=_("销号日期 至"), required=False, error_messages=_DATE_ERRORS,
                                 widget=forms.DateInput(attrs={"type": "date"}))
-    q = forms.CharField(label="关键词", required=False, max_length=100, strip=True,
-                        error_messages={"max_length": "关键词最多 %(limit_value)d 个字"},
-                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "编号、标题、地址、描述"}))
-    order = forms.ChoiceField(label="排序", required=False, widget=forms.HiddenInput,
-                              choices=[("", "默认"), *ORDER_LABELS.items()], error_messages=_choice_errors("排序"))
+    q = forms.CharField(label=_("关键词"), required=False, max_length=100, strip=True,
+                        error_messages={"max_length": _("关键词最多 %(limit_value)d 个字")},
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("编号、标题、地址、描述")}))
+    order = forms.ChoiceField(label=_("排序"), required=False, widget=forms.HiddenInput,
+                              choices=[("", _("默认")), *ORDER_LABELS.items()], error_messages=_choice_errors(_("排序")))
 
     def __init__(self, data=None, *, user, **kw):
         kw.setdefault("label_suffix", "")
@@ -100,11 +103,11 @@ class LedgerFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        for what, start, end in (("上报日期", "reported_from", "reported_to"),
-                                 ("整改期限", "deadline_from", "deadline_to"),
-                                 ("销号日期", "closed_from", "closed_to")):
+        for what, start, end in ((_("上报日期"), "reported_from", "reported_to"),
+                                 (_("整改期限"), "deadline_from", "deadline_to"),
+                                 (_("销号日期"), "closed_from", "closed_to")):
             if data.get(start) and data.get(end) and data[end] < data[start]:
-                self.add_error(end, f"{what}的结束日期不能早于开始日期")
+                self.add_error(end, _("%(what)s的结束日期不能早于开始日期") % {"what": what})
         return data
 
     def to_filter(self) -> selectors.LedgerFilter:
@@ -130,18 +133,18 @@ class LedgerFilterForm(forms.Form):
         if not self.is_bound or self.is_valid():
             return None
         for name, errors in self.errors.items():
-            return name, f"{self.fields[name].label if name in self.fields else name}：{errors[0]}"
+            return name, f"{self.fields[name].label if name in self.fields else name}{_('：')}{errors[0]}"
         return None
 
 
 class BulkAssignForm(forms.Form):
-    unit = _UnitChoice(label="交办给(责任单位)", queryset=Unit.objects.none(), empty_label="请选择单位",
-                       error_messages={**_model_errors("单位"), "required": "请选择责任单位"})
-    workdays = forms.IntegerField(label="整改时限(工作日)", min_value=0, max_value=365,
-                                  error_messages={"required": "请填写整改时限(工作日数)", "invalid": "工作日数应为整数",
-                                                  "min_value": "工作日数不能为负", "max_value": "工作日数最多 365"})
-    cases = forms.TypedMultipleChoiceField(label="选中的案件", coerce=int, choices=(),
-                                           error_messages={"required": "请先勾选要交办的案件"})
+    unit = _UnitChoice(label=_("交办给(责任单位)"), queryset=Unit.objects.none(), empty_label=_("请选择单位"),
+                       error_messages={**_model_errors(_("单位")), "required": _("请选择责任单位")})
+    workdays = forms.IntegerField(label=_("整改时限(工作日)"), min_value=0, max_value=365,
+                                  error_messages={"required": _("请填写整改时限(工作日数)"), "invalid": _("工作日数应为整数"),
+                                                  "min_value": _("工作日数不能为负"), "max_value": _("工作日数最多 365")})
+    cases = forms.TypedMultipleChoiceField(label=_("选中的案件"), coerce=int, choices=(),
+                                           error_messages={"required": _("请先勾选要交办的案件")})
 
     MAX_CASES = 200
 
@@ -155,16 +158,16 @@ class BulkAssignForm(forms.Form):
     def clean_cases(self):
         ids = self.cleaned_data["cases"]
         if len(ids) > self.MAX_CASES:
-            raise forms.ValidationError(f"一次最多交办 {self.MAX_CASES} 件，请分批操作")
+            raise forms.ValidationError(_("一次最多交办 %(n)s 件，请分批操作") % {"n": self.MAX_CASES})
         return ids
 
 
 class ImportForm(forms.Form):
-    campaign = forms.ModelChoiceField(label="导入到专项行动", queryset=Campaign.objects.none(),
-                                      empty_label="请选择专项行动",
-                                      error_messages={**_model_errors("专项行动"), "required": "请选择专项行动"})
-    file = forms.FileField(label="台账文件(xlsx、xls、ods、csv)",
-                           error_messages={"required": "请选择要导入的文件", "empty": "文件是空的"})
+    campaign = forms.ModelChoiceField(label=_("导入到专项行动"), queryset=Campaign.objects.none(),
+                                      empty_label=_("请选择专项行动"),
+                                      error_messages={**_model_errors(_("专项行动")), "required": _("请选择专项行动")})
+    file = forms.FileField(label=_("台账文件(xlsx、xls、ods、csv)"),
+                           error_messages={"required": _("请选择要导入的文件"), "empty": _("文件是空的")})
 
     def __init__(self, *args, user, **kw):
         kw.setdefault("label_suffix", "")
@@ -176,5 +179,5 @@ class ImportForm(forms.Form):
         f = self.cleaned_data["file"]
         name = f.name.lower()
         if not name.endswith(IMPORT_SUFFIXES):
-            raise forms.ValidationError(f"不支持“{f.name}”的文件类型：请上传 .xlsx、.xls、.ods 或 .csv 文件")
+            raise forms.ValidationError(_("不支持“%(name)s”的文件类型：请上传 .xlsx、.xls、.ods 或 .csv 文件") % {"name": f.name})
         return f

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_noop
 
 from gongjian.core.scoping import ScopedQuerySet
 from gongjian.org.models import Grid, Unit
@@ -61,11 +62,11 @@ class Category(models.Model):
 
 
 class EscalationLevel(models.IntegerChoices):
-    NONE = 0, "无"
-    WARNING = 1, "预警"
-    LISTED = 2, "挂牌督办"
-    SUMMONS = 3, "约谈"
-    ACCOUNTABILITY = 4, "问责"
+    NONE = 0, gettext_noop("无")
+    WARNING = 1, gettext_noop("预警")
+    LISTED = 2, gettext_noop("挂牌督办")
+    SUMMONS = 3, gettext_noop("约谈")
+    ACCOUNTABILITY = 4, gettext_noop("问责")
 
 
 class EscalationRule(models.Model):
@@ -88,39 +89,39 @@ class EscalationRule(models.Model):
 
 
 class CaseKind(models.TextChoices):
-    TASK = "task", "计划任务"
-    PROBLEM = "problem", "发现问题"
+    TASK = "task", gettext_noop("计划任务")
+    PROBLEM = "problem", gettext_noop("发现问题")
 
 
 class Source(models.TextChoices):
-    PLAN = "plan", "计划任务"
-    SELF_CHECK = "self_check", "自查"
-    DISTRICT_INSPECTION = "district_inspection", "区级督查"
-    CITY = "city", "市级交办"
-    PROVINCE = "province", "省级交办"
-    NIGHT = "night", "夜查"
-    UNANNOUNCED = "unannounced", "暗访"
-    PUBLIC = "public", "群众举报"
-    HOTLINE = "hotline", "12345热线"
-    MONITORING = "monitoring", "监测预警"
-    MEDIA = "media", "媒体曝光"
+    PLAN = "plan", gettext_noop("计划任务")
+    SELF_CHECK = "self_check", gettext_noop("自查")
+    DISTRICT_INSPECTION = "district_inspection", gettext_noop("区级督查")
+    CITY = "city", gettext_noop("市级交办")
+    PROVINCE = "province", gettext_noop("省级交办")
+    NIGHT = "night", gettext_noop("夜查")
+    UNANNOUNCED = "unannounced", gettext_noop("暗访")
+    PUBLIC = "public", gettext_noop("群众举报")
+    HOTLINE = "hotline", gettext_noop("12345热线")
+    MONITORING = "monitoring", gettext_noop("监测预警")
+    MEDIA = "media", gettext_noop("媒体曝光")
 
 
 class Priority(models.TextChoices):
-    NORMAL = "normal", "一般"
-    URGENT = "urgent", "紧急"
+    NORMAL = "normal", gettext_noop("一般")
+    URGENT = "urgent", gettext_noop("紧急")
 
 
 class Status(models.TextChoices):
-    REPORTED = "reported", "已上报"
-    REGISTERED = "registered", "已立案"
-    REJECTED = "rejected", "不予立案"
-    ASSIGNED = "assigned", "已交办"
-    RETURNED = "returned", "已回退"
-    RECTIFYING = "rectifying", "整改中"
-    SUBMITTED = "submitted", "待核查"
-    CLOSED = "closed", "已销号"
-    LONG_TERM = "long_term", "挂账"
+    REPORTED = "reported", gettext_noop("已上报")
+    REGISTERED = "registered", gettext_noop("已立案")
+    REJECTED = "rejected", gettext_noop("不予立案")
+    ASSIGNED = "assigned", gettext_noop("已交办")
+    RETURNED = "returned", gettext_noop("已回退")
+    RECTIFYING = "rectifying", gettext_noop("整改中")
+    SUBMITTED = "submitted", gettext_noop("待核查")
+    CLOSED = "closed", gettext_noop("已销号")
+    LONG_TERM = "long_term", gettext_noop("挂账")
 
 
 OPEN_STATUSES = {Status.ASSIGNED, Status.RETURNED, Status.RECTIFYING, Status.SUBMITTED}
@@ -268,9 +269,9 @@ class CaseTally(models.Model):
 
 
 class EvidenceStage(models.TextChoices):
-    BEFORE = "before", "整改前"
-    AFTER = "after", "整改后"
-    OTHER = "other", "其他材料"
+    BEFORE = "before", gettext_noop("整改前")
+    AFTER = "after", gettext_noop("整改后")
+    OTHER = "other", gettext_noop("其他材料")
 
 
 def evidence_path(instance, filename: str) -> str:
@@ -311,9 +312,9 @@ class Evidence(models.Model):
 
 
 class ExtensionStatus(models.TextChoices):
-    PENDING = "pending", "待审批"
-    APPROVED = "approved", "已批准"
-    REFUSED = "refused", "未批准"
+    PENDING = "pending", gettext_noop("待审批")
+    APPROVED = "approved", gettext_noop("已批准")
+    REFUSED = "refused", gettext_noop("未批准")
 
 
 class ExtensionRequest(models.Model):

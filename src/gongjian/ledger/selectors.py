@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from gongjian.ledger.models import DEADLINE_STATUSES, Campaign, Case, CaseTally, Category, Status
 from gongjian.org.models import Unit
 
-LIGHTS = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+LIGHTS = {"green": gettext_noop("绿灯"), "yellow": gettext_noop("黄灯"), "red": gettext_noop("红灯")}  # pages translate them
 
 # Serials sort by (year, number): as text, 〔2026〕10000 would come before 〔2026〕9999.
 # The last key breaks ties in the same direction as the sort.

@@ -9,20 +9,21 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from gongjian.core.scoping import ScopedQuerySet
 
 
 class UnitKind(models.TextChoices):
-    DISTRICT = "district", "区/县"
-    STREET = "street", "街道"
-    TOWNSHIP = "township", "乡镇"
-    OFFICE = "office", "办事处"
-    VILLAGE = "village", "村"
-    COMMUNITY = "community", "社区"
-    BUREAU = "bureau", "区直部门"
-    COMMAND = "command", "指挥部"
-    WORKGROUP = "workgroup", "工作组"
+    DISTRICT = "district", gettext_noop("区/县")
+    STREET = "street", gettext_noop("街道")
+    TOWNSHIP = "township", gettext_noop("乡镇")
+    OFFICE = "office", gettext_noop("办事处")
+    VILLAGE = "village", gettext_noop("村")
+    COMMUNITY = "community", gettext_noop("社区")
+    BUREAU = "bureau", gettext_noop("区直部门")
+    COMMAND = "command", gettext_noop("指挥部")
+    WORKGROUP = "workgroup", gettext_noop("工作组")
 
 
 # Which kinds a unit of each kind may sit under (None = may be a root).
@@ -43,13 +44,13 @@ DISTRICT_LEVEL_KINDS = {UnitKind.DISTRICT, UnitKind.COMMAND, UnitKind.WORKGROUP}
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "管理员"
-    COMMANDER = "commander", "指挥部"
-    INSPECTOR = "inspector", "督查员"
-    HANDLER = "handler", "经办人"
-    GRID_WORKER = "grid_worker", "网格员"
-    LEADER = "leader", "领导"
-    VIEWER = "viewer", "只读"
+    ADMIN = "admin", gettext_noop("管理员")
+    COMMANDER = "commander", gettext_noop("指挥部")
+    INSPECTOR = "inspector", gettext_noop("督查员")
+    HANDLER = "handler", gettext_noop("经办人")
+    GRID_WORKER = "grid_worker", gettext_noop("网格员")
+    LEADER = "leader", gettext_noop("领导")
+    VIEWER = "viewer", gettext_noop("只读")
 
 
 DISTRICT_WIDE_ROLES = {Role.COMMANDER, Role.INSPECTOR, Role.LEADER}

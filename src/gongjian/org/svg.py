@@ -6,6 +6,7 @@ import math
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
            "#9c755f", "#bab0ac"]
@@ -34,7 +35,8 @@ def grids_svg(grids, width: int = 640) -> str:
         return f"{px:.1f},{py:.1f}"
 
     unit_colours: dict[int, str] = {}
-    out = [f'<svg class="gridmap" viewBox="0 0 {width} {height}" role="img" aria-label="网格分布图">']
+    label = escape(_("网格分布图"))
+    out = [f'<svg class="gridmap" viewBox="0 0 {width} {height}" role="img" aria-label="{label}">']
     for g, rings in polys:
         colour = unit_colours.setdefault(g.unit_id, PALETTE[len(unit_colours) % len(PALETTE)])
         d = " ".join("M" + " L".join(pt(x, y) for x, y in ring) + " Z" for ring in rings)

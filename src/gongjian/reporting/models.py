@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_noop
 
 from gongjian.core.scoping import ScopedQuerySet
 from gongjian.org.models import Unit
@@ -86,11 +87,11 @@ class DailyFigure(models.Model):
 
 
 class DocumentKind(models.TextChoices):
-    BRIEF = "brief", "工作简报"
-    BULLETIN = "bulletin", "督查通报"
-    LEDGER = "ledger", "问题台账"
-    NOTICE = "notice", "整改通知书"
-    NIGHT = "night", "夜查日报"
+    BRIEF = "brief", gettext_noop("工作简报")
+    BULLETIN = "bulletin", gettext_noop("督查通报")
+    LEDGER = "ledger", gettext_noop("问题台账")
+    NOTICE = "notice", gettext_noop("整改通知书")
+    NIGHT = "night", gettext_noop("夜查日报")
 
 
 class Document(models.Model):

@@ -24,6 +24,8 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongjian.core.errors import DomainError, Forbidden, Invalid
@@ -52,17 +54,20 @@ def number_text(value) -> str:
     return f"{d:.0f}" if d == d.to_integral_value() else format(d.normalize(), "f")
 
 
-def parse_day(value: str | None, label: str = "日期") -> dt.date:
+def parse_day(value: str | None, label: str | None = None) -> dt.date:
     """A date from a form or query string, not in the future; Invalid names what is wrong."""
     value = (value or "").strip()
+    label = label or _("日期")
     if not value:
         return services.today()
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
-        raise Invalid(f"{label}“{value[:20]}”无效，应为 年-月-日，如 2026-06-01", field="date") from None
+        raise Invalid(_("%(label)s“%(value)s”无效，应为 年-月-日，如 2026-06-01") % {"label": label, "value": value[:20]},
+                      field="date") from None
     if day > services.today():
-        raise Invalid(f"{label} {day:%Y-%m-%d} 是未来的日期，只能选择今天或以前", field="date")
+        raise Invalid(_("%(label)s %(day)s 是未来的日期，只能选择今天或以前") % {"label": label, "day": f"{day:%Y-%m-%d}"},
+                      field="date")
     return day
 
 
@@ -186,9 +191,10 @@ def daily(request):
                              text=text, errors=errors)
         return render(request, "reporting/pages/daily.html", ctx, status=400)
     if report.revision:
-        messages.success(request, f"已保存{unit.name} {day:%Y-%m-%d} 的工作量(第{report.revision}次修订，已替换之前的报送)")
+        messages.success(request, _("已保存%(unit)s %(day)s 的工作量(第%(n)s次修订，已替换之前的报送)") % {
+            "unit": unit.name, "day": f"{day:%Y-%m-%d}", "n": report.revision})
     else:
-        messages.success(request, f"已保存{unit.name} {day:%Y-%m-%d} 的工作量")
+        messages.success(request, _("已保存%(unit)s %(day)s 的工作量") % {"unit": unit.name, "day": f"{day:%Y-%m-%d}"})
     return redirect(f"{reverse('reporting:daily')}?unit={unit.pk}&date={day:%Y-%m-%d}")
 
 
@@ -199,9 +205,9 @@ def _extract_response(request, user, units, unit, day, metrics, values, approx, 
     except Invalid as exc:
         errors["text"] = ui_message(exc)
     if not text.strip():
-        errors["text"] = "请先粘贴工作情况文字，再按“识别”"
+        errors["text"] = _("请先粘贴工作情况文字，再按“识别”")
     elif not found and "text" not in errors:
-        errors["text"] = "没有在文字中找到工作量(数字加单位，如“出动120人次”)，请直接在下面填写"
+        errors["text"] = _("没有在文字中找到工作量(数字加单位，如“出动120人次”)，请直接在下面填写")
     ctx = _daily_context(request, user, units, unit, day, rows=_rows(metrics, values, approx, {}), text=text,
                          errors=errors, found=found, repeated=repeated, extracted=True)
     return render(request, template, ctx)
@@ -277,7 +283,7 @@ def documents(request):
     if kind in DocumentKind.values:
         qs = qs.filter(kind=kind)
     elif kind:
-        kind_error, kind = f"类型“{kind[:20]}”无效，已显示全部公文", ""
+        kind_error, kind = _("类型“%(kind)s”无效，已显示全部公文") % {"kind": kind[:20]}, ""
     page = Paginator(qs.order_by("-date", "-created_at", "-id"), 50).get_page(request.GET.get("page"))
     context = {
         "page": page, "kind": kind, "kind_error": kind_error, "kinds": DocumentKind.choices, "can_generate": flows.is_dispatcher(user),
@@ -317,12 +323,14 @@ def documents_generate(request):
     if not flows.is_dispatcher(user):
         raise PermissionDenied("只有指挥部可以生成公文")
     what = request.POST.get("what", "")
-    label = {"daily": "日报三件套", "night": "夜查日报"}.get(what)
+    label = {"daily": _("日报三件套"), "night": _("夜查日报")}.get(what)
     try:
         if label is None:
-            raise Invalid("请选择要生成的公文(日报三件套或夜查日报)", field="what")
+            raise Invalid(_("请选择要生成的公文(日报三件套或夜查日报)"), field="what")
         day = parse_day(request.POST.get("date"))
-        with tempfile.TemporaryDirectory(dir=_documents_dir(), prefix="work-") as out:
+        # Official documents are Chinese whatever language the person reads the pages in.
+        with translation.override(settings.LANGUAGE_CODE), \
+                tempfile.TemporaryDirectory(dir=_documents_dir(), prefix="work-") as out:
             if what == "daily":
                 from gongjian.reporting.documents import generate_daily
 
@@ -338,12 +346,13 @@ def documents_generate(request):
         messages.error(request, ui_message(exc))
         return redirect("reporting:documents")
     except (OSError, RuntimeError, ValueError) as exc:
-        messages.error(request, f"生成{label}失败：{exc}")
+        messages.error(request, _("生成%(what)s失败：%(error)s") % {"what": label, "error": exc})
         return redirect("reporting:documents")
-    names = "、".join(d.get_kind_display() for d in made)
-    note = ("。PDF 副本正在后台生成，稍后刷新本页即可下载" if gbt9704.libreoffice() is not None
-            else "。未安装 LibreOffice，只生成了 docx/xlsx，没有 PDF 副本")
-    messages.success(request, f"已生成 {day:%Y-%m-%d} 的{names}{note}")
+    names = _("、").join(_(d.get_kind_display()) for d in made)
+    note = (_("。PDF 副本正在后台生成，稍后刷新本页即可下载") if gbt9704.libreoffice() is not None
+            else _("。未安装 LibreOffice，只生成了 docx/xlsx，没有 PDF 副本"))
+    messages.success(request, _("已生成 %(day)s 的%(names)s%(note)s") % {"day": f"{day:%Y-%m-%d}", "names": names,
+                                                                      "note": note})
     return redirect("reporting:documents")
 
 
@@ -356,17 +365,18 @@ def case_notice(request, pk: int):
     if not flows.is_dispatcher(user):
         raise PermissionDenied("只有指挥部可以下达整改通知书")
     if case.unit is None:
-        messages.error(request, "该案件尚未交办责任单位，不能下达整改通知书")
+        messages.error(request, _("该案件尚未交办责任单位，不能下达整改通知书"))
         return redirect("ledger:case", pk=case.pk)
     from gongjian.reporting.documents import write_notice
 
     try:
-        with tempfile.TemporaryDirectory(dir=_documents_dir(), prefix="work-") as out:
+        with translation.override(settings.LANGUAGE_CODE), \
+                tempfile.TemporaryDirectory(dir=_documents_dir(), prefix="work-") as out:
             doc = write_notice(cases=[case], unit=case.unit, out_dir=out, actor=user, on=ledger_services.today(),
                                pdf=False)
         pdfs_later([doc])
     except (OSError, RuntimeError) as exc:
-        messages.error(request, f"生成整改通知书失败：{exc}")
+        messages.error(request, _("生成整改通知书失败：%(error)s") % {"error": exc})
         return redirect("ledger:case", pk=case.pk)
     return render(request, "reporting/pages/notice_done.html", {"doc": doc, "case": case,
                                                                 "libreoffice": gbt9704.libreoffice() is not None})

@@ -31,7 +31,7 @@ def home(request):
         if raw:
             campaign = next((c for c in campaigns if str(c.pk) == raw), None)
             if campaign is None:
-                error = f"专项行动参数“{raw[:20]}”无效，已显示全部专项行动"
+                error = _("专项行动参数“%(raw)s”无效，已显示全部专项行动") % {"raw": raw[:20]}
         context = dashboard.dashboard_context(user, ledger_services.today(), campaign)
         context.update(campaigns=campaigns, campaign_error=error, **_me(user))
         from gongjian.assessment.selectors import leader_ranks

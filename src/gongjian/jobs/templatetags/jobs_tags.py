@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import gettext
 
 from gongjian.jobs import selectors
 
@@ -11,7 +12,8 @@ RESULT_WORDS = {"cases": "案件", "notices": "通知", "escalated": "升级", "
 
 @register.filter
 def task_title(path: str) -> str:
-    return selectors.task_title(path)
+    """The task's title in the reader's language."""
+    return gettext(selectors.task_title(path))
 
 
 @register.filter
@@ -21,7 +23,8 @@ def error_line(traceback: str) -> str:
 
 @register.filter
 def get_label(labels: dict, key: str) -> str:
-    return labels.get(key, key)
+    """The label of key (a status) in the reader's language."""
+    return gettext(labels.get(key, key))
 
 
 @register.filter

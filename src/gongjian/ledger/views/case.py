@@ -15,6 +15,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from gongjian.core.errors import DomainError, Invalid
@@ -33,33 +35,33 @@ from gongjian.org.models import Role, Unit, User
 
 # Audit action codes of a case, as people say them.
 ACTION_LABELS = {
-    "case.import": "导入台账",
-    "case.report": "上报",
-    "case.register": "立案",
-    "case.reject": "不予立案",
-    "case.assign": "交办",
-    "case.accept": "签收整改",
-    "case.return": "回退",
-    "case.submit": "提交整改",
-    "case.close": "核查销号",
-    "case.rework": "返工",
-    "case.hang": "挂账",
-    "case.resume": "恢复整改",
-    "case.evidence_add": "上传材料",
-    "case.extension_request": "申请延期",
-    "case.extension_approve": "批准延期",
-    "case.extension_refuse": "不批准延期",
-    "case.escalate": "督办升级",
-    "case.comment": "评论",
+    "case.import": gettext_noop("导入台账"),
+    "case.report": gettext_noop("上报"),
+    "case.register": gettext_noop("立案"),
+    "case.reject": gettext_noop("不予立案"),
+    "case.assign": gettext_noop("交办"),
+    "case.accept": gettext_noop("签收整改"),
+    "case.return": gettext_noop("回退"),
+    "case.submit": gettext_noop("提交整改"),
+    "case.close": gettext_noop("核查销号"),
+    "case.rework": gettext_noop("返工"),
+    "case.hang": gettext_noop("挂账"),
+    "case.resume": gettext_noop("恢复整改"),
+    "case.evidence_add": gettext_noop("上传材料"),
+    "case.extension_request": gettext_noop("申请延期"),
+    "case.extension_approve": gettext_noop("批准延期"),
+    "case.extension_refuse": gettext_noop("不批准延期"),
+    "case.escalate": gettext_noop("督办升级"),
+    "case.comment": gettext_noop("评论"),
 }
 
 # The moves that need more than a button, and what the reason field is called for each.
-REASON_LABELS = {"reject": "不予立案理由", "return": "回退理由", "rework": "返工理由",
-                 "submit": "整改情况说明", "close": "核查意见"}
+REASON_LABELS = {"reject": gettext_noop("不予立案理由"), "return": gettext_noop("回退理由"), "rework": gettext_noop("返工理由"),
+                 "submit": gettext_noop("整改情况说明"), "close": gettext_noop("核查意见")}
 REASON_REQUIRED = {"reject", "return", "rework"}
 # What the free text of each event is, on the timeline.
-REASON_CAPTIONS = {"case.submit": "整改情况", "case.close": "核查意见", "case.extension_approve": "审批意见",
-                   "case.extension_refuse": "审批意见", "case.escalate": "原因"}
+REASON_CAPTIONS = {"case.submit": gettext_noop("整改情况"), "case.close": gettext_noop("核查意见"), "case.extension_approve": gettext_noop("审批意见"),
+                   "case.extension_refuse": gettext_noop("审批意见"), "case.escalate": gettext_noop("原因")}
 
 
 def ui_message(exc: DomainError) -> str:
@@ -106,28 +108,29 @@ def timeline_entries(case: Case) -> list[dict]:
     for event, after in zip(events, afters, strict=True):
         detail = ""
         if event.action == "case.assign":
-            detail = f"责任单位：{units.get(after.get('unit'), '—')}；整改期限：{after.get('deadline') or '—'}"
+            detail = _("责任单位：%(unit)s；整改期限：%(deadline)s") % {"unit": units.get(after.get("unit"), "—"),
+                                                           "deadline": after.get("deadline") or "—"}
         elif event.action == "case.evidence_add":
-            detail = f"{stages.get(after.get('stage'), '')}：{after.get('name', '')}"
+            detail = f"{_(stages[after['stage']]) if after.get('stage') in stages else ''}{_('：')}{after.get('name', '')}"
         elif event.action == "case.extension_request":
-            detail = f"申请延至 {after.get('requested_deadline', '')}"
+            detail = _("申请延至 %(date)s") % {"date": after.get("requested_deadline", "")}
         elif event.action == "case.extension_approve":
-            detail = f"整改期限改为 {after.get('deadline', '')}"
+            detail = _("整改期限改为 %(date)s") % {"date": after.get("deadline", "")}
         elif event.action == "case.escalate":
             level = after.get("escalation_level")
-            detail = EscalationLevel(level).label if level in EscalationLevel.values else ""
+            detail = _(EscalationLevel(level).label) if level in EscalationLevel.values else ""
         elif event.action == "case.import":
             detail = event.object_repr
         actor = event.actor
         entries.append({
             "action": event.action,
             "label": ACTION_LABELS.get(event.action, event.action),
-            "actor": (actor.name or actor.username) if actor else ("系统" if event.actor_name in ("", "system")
+            "actor": (actor.name or actor.username) if actor else (_("系统") if event.actor_name in ("", "system")
                                                                    else event.actor_name),
             "actor_unit": units.get(actor.unit_id, "") if actor else "",
             "at": event.created_at,
             "reason": event.reason,
-            "reason_caption": REASON_CAPTIONS.get(event.action, "理由"),
+            "reason_caption": REASON_CAPTIONS.get(event.action, gettext_noop("理由")),
             "detail": detail,
             "comment": after.get("body", "") if event.action == "case.comment" else "",
         })
@@ -206,7 +209,8 @@ def _date(value: str, label: str, field: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise Invalid(f"{label}“{value}”不是有效日期，应为 年-月-日，如 2026-06-15", field=field) from None
+        raise Invalid(_("%(label)s“%(value)s”不是有效日期，应为 年-月-日，如 2026-06-15") % {"label": label, "value": value},
+                      field=field) from None
 
 
 def _int(value: str, label: str, field: str) -> int | None:
@@ -216,7 +220,7 @@ def _int(value: str, label: str, field: str) -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise Invalid(f"{label}“{value}”不是整数", field=field) from None
+        raise Invalid(_("%(label)s“%(value)s”不是整数") % {"label": label, "value": value}, field=field) from None
 
 
 def _pick(model, value: str, label: str, field: str, **filters):
@@ -225,7 +229,7 @@ def _pick(model, value: str, label: str, field: str, **filters):
         return None
     found = model.objects.filter(pk=pk, **filters).first()
     if found is None:
-        raise Invalid(f"找不到所选的{label}，请重新选择", field=field)
+        raise Invalid(_("找不到所选的%(label)s，请重新选择") % {"label": label}, field=field)
     return found
 
 
@@ -242,21 +246,22 @@ def move(request, pk: int, action: str):
         else:
             kw = {}
             if action == "assign":
-                kw = {"unit": _pick(Unit, data.get("unit"), "责任单位", "unit"),
-                      "lead_unit": _pick(Unit, data.get("lead_unit"), "牵头单位", "lead_unit"),
-                      "handler": _pick(User, data.get("handler"), "经办人", "handler"),
-                      "deadline": _date(data.get("deadline"), "整改期限", "deadline"),
-                      "workdays": _int(data.get("workdays"), "整改时限(工作日)", "workdays")}
+                kw = {"unit": _pick(Unit, data.get("unit"), _("责任单位"), "unit"),
+                      "lead_unit": _pick(Unit, data.get("lead_unit"), _("牵头单位"), "lead_unit"),
+                      "handler": _pick(User, data.get("handler"), _("经办人"), "handler"),
+                      "deadline": _date(data.get("deadline"), _("整改期限"), "deadline"),
+                      "workdays": _int(data.get("workdays"), _("整改时限(工作日)"), "workdays")}
                 if kw["deadline"] is not None:
                     kw["workdays"] = None  # a date chosen on purpose wins over the default number
             elif action == "hang":
                 kw = {"plan": data.get("plan", ""),
-                      "review_on": _date(data.get("review_on"), "复查日期", "review_on")}
+                      "review_on": _date(data.get("review_on"), _("复查日期"), "review_on")}
             case = services.transition(actor=request.user, case=case, action=action, reason=data.get("reason", ""),
                                        **kw)
     except DomainError as exc:
         return _refused(request, case, exc, action)
-    return _after_write(request, case, f"已{label}：{case.serial} 现为“{case.get_status_display()}”")
+    return _after_write(request, case, _("已%(move)s：%(serial)s 现为“%(status)s”") % {
+        "move": _(label), "serial": case.serial, "status": _(case.get_status_display())})
 
 
 @login_required
@@ -264,14 +269,14 @@ def move(request, pk: int, action: str):
 def extension_request(request, pk: int):
     case = _case_or_404(request.user, pk)
     try:
-        requested = _date(request.POST.get("requested_deadline"), "申请延至日期", "requested_deadline")
+        requested = _date(request.POST.get("requested_deadline"), _("申请延至日期"), "requested_deadline")
         if requested is None:
-            raise Invalid("请填写申请延至的日期", field="requested_deadline")
+            raise Invalid(_("请填写申请延至的日期"), field="requested_deadline")
         services.extension_request(actor=request.user, case=case, requested_deadline=requested,
                                    reason=request.POST.get("reason", ""))
     except DomainError as exc:
         return _refused(request, case, exc, "extension")
-    return _after_write(request, case, f"已申请延期至 {requested:%Y-%m-%d}，等待指挥部审批")
+    return _after_write(request, case, _("已申请延期至 %(date)s，等待指挥部审批") % {"date": f"{requested:%Y-%m-%d}"})
 
 
 @login_required
@@ -285,7 +290,7 @@ def extension_decide(request, pk: int, ext_pk: int):
                                   note=request.POST.get("note", ""))
     except DomainError as exc:
         return _refused(request, case, exc, "decide")
-    return _after_write(request, case, "已批准延期" if approve else "已驳回延期申请")
+    return _after_write(request, case, _("已批准延期") if approve else _("已驳回延期申请"))
 
 
 @login_required
@@ -296,7 +301,7 @@ def comment(request, pk: int):
         services.comment_add(actor=request.user, case=case, body=request.POST.get("body", ""))
     except DomainError as exc:
         return _refused(request, case, exc, "comment")
-    messages.success(request, "评论已发表")
+    messages.success(request, _("评论已发表"))
     return redirect(reverse("ledger:case", kwargs={"pk": case.pk}) + "#timeline")
 
 

@@ -12,6 +12,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET
 
 from gongjian.core.errors import Invalid
@@ -21,8 +23,10 @@ from gongjian.org.selectors import grids_visible
 from gongjian.standards.coords import wgs84_to_gcj02
 
 LIGHT_COLOURS = {"red": "#cf222e", "yellow": "#bf8700", "green": "#1a7f37", None: "#57606a"}
-LIGHT_LEGEND = [("red", "红灯 · 已超期"), ("yellow", "黄灯 · 临近期限"), ("green", "绿灯 · 期限内"),
-                (None, "灰色 · 不在整改期限内(未交办、待核查、已销号等)")]
+# Marked for the catalogue; the page translates them.
+LIGHT_LEGEND = [("red", gettext_noop("红灯 · 已超期")), ("yellow", gettext_noop("黄灯 · 临近期限")),
+                ("green", gettext_noop("绿灯 · 期限内")),
+                (None, gettext_noop("灰色 · 不在整改期限内(未交办、待核查、已销号等)"))]
 
 
 def _to_display(lng: float, lat: float) -> tuple[float, float]:
@@ -108,13 +112,13 @@ def cases_json(request):
         lng, lat = _to_display(r["lng"], r["lat"])
         points.append({
             "id": r["pk"], "serial": r["serial"], "title": r["title"], "status": r["status"],
-            "status_label": labels.get(r["status"], r["status"]), "light": light,
-            "light_label": selectors.LIGHTS.get(light, "无"), "colour": LIGHT_COLOURS[light],
+            "status_label": _(labels[r["status"]]) if r["status"] in labels else r["status"], "light": light,
+            "light_label": _(selectors.LIGHTS.get(light, gettext_noop("无"))), "colour": LIGHT_COLOURS[light],
             "unit": r["unit__name"] or "", "lng": round(lng, 7), "lat": round(lat, 7),
             "url": case_url.replace("/0/", f"/{r['pk']}/"),
         })
-    message = (f"点位超过 {cap} 个，只显示前 {cap} 个；请缩小筛选范围" if capped
-               else f"共 {len(points)} 个点位")
+    message = (_("点位超过 %(cap)s 个，只显示前 %(cap)s 个；请缩小筛选范围") % {"cap": cap} if capped
+               else _("共 %(n)s 个点位") % {"n": len(points)})
     return JsonResponse({"base": settings.GONGJIAN_MAP_BASE, "count": len(points), "capped": capped,
                          "max_points": cap, "message": message, "cases": points},
                         json_dumps_params={"ensure_ascii": False})

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from gongjian.core.errors import DomainError
 from gongjian.ledger import selectors, services
@@ -46,7 +47,7 @@ def _category_groups(campaigns) -> list[tuple[str, list[tuple[int, str]]]]:
         for top in tops:
             children = [c for c in cats if c.parent_id == top.pk]
             label = f"{campaign.name} · {top.name}" if several else top.name
-            groups.append((label, [(top.pk, f"{top.name}(其他)" if children else top.name)]
+            groups.append((label, [(top.pk, _("%(name)s(其他)") % {"name": top.name} if children else top.name)]
                            + [(c.pk, c.name) for c in children]))
     return groups
 
@@ -65,10 +66,10 @@ def _float(value: str, label: str, errors: dict, field: str):
     try:
         number = float(value)
     except ValueError:
-        errors[field] = f"{label}“{value}”不是数字"
+        errors[field] = _("%(label)s“%(value)s”不是数字") % {"label": label, "value": value}
         return None
     if number != number or number in (float("inf"), float("-inf")):
-        errors[field] = f"{label}“{value}”不是有效数字"
+        errors[field] = _("%(label)s“%(value)s”不是有效数字") % {"label": label, "value": value}
         return None
     return number
 
@@ -86,28 +87,28 @@ def report(request):
         if campaign is None and len(campaigns) == 1 and not data.get("campaign"):
             campaign = campaigns[0]
         if campaign is None:
-            errors["campaign"] = "请选择专项行动"
+            errors["campaign"] = _("请选择专项行动")
         category = None
         if not data.get("category"):
-            errors["category"] = "请选择问题类别"
+            errors["category"] = _("请选择问题类别")
         elif campaign is not None:
             category = Category.objects.filter(campaign=campaign, pk=data["category"]).first() \
                 if data["category"].isdigit() else None
             if category is None:
-                errors["category"] = f"所选类别不属于专项行动“{campaign.name}”，请重新选择"
+                errors["category"] = _("所选类别不属于专项行动“%(name)s”，请重新选择") % {"name": campaign.name}
         description = data.get("description", "").strip()
         if not description:
-            errors["description"] = "请描述发现的问题(如 什么问题、多大范围)"
+            errors["description"] = _("请描述发现的问题(如 什么问题、多大范围)")
         address = data.get("address", "").strip()
         if len(address) > 200:
-            errors["address"] = f"地址不能超过200字(现有 {len(address)} 字)"
-        lng = _float(data.get("lng"), "经度", errors, "lng")
-        lat = _float(data.get("lat"), "纬度", errors, "lat")
+            errors["address"] = _("地址不能超过200字(现有 %(n)s 字)") % {"n": len(address)}
+        lng = _float(data.get("lng"), _("经度"), errors, "lng")
+        lat = _float(data.get("lat"), _("纬度"), errors, "lat")
         source = Source.SELF_CHECK
         if is_inspector:
             source = data.get("source") or Source.DISTRICT_INSPECTION
             if source not in INSPECTOR_SOURCES:
-                errors["source"] = "请选择发现方式"
+                errors["source"] = _("请选择发现方式")
         title = (data.get("title") or "").strip() or derive_title(category, description, address)
         if not errors:
             try:
@@ -118,11 +119,14 @@ def report(request):
                 field = {"file": "photos", "stage": "photos"}.get(exc.field, exc.field)
                 errors[field if field in FIELDS else "form"] = ui_message(exc)
             else:
-                where = f"，责任单位：{case.unit.name}" if case.unit_id else "，未落入任何网格，由指挥部指定责任单位"
-                messages.success(request, f"已上报 {case.serial}{where}")
+                if case.unit_id:
+                    text = _("已上报 %(serial)s，责任单位：%(unit)s") % {"serial": case.serial, "unit": case.unit.name}
+                else:
+                    text = _("已上报 %(serial)s，未落入任何网格，由指挥部指定责任单位") % {"serial": case.serial}
+                messages.success(request, text)
                 return redirect("ledger:case", pk=case.pk)
     if errors and request.FILES and "photos" not in errors:
-        errors["photos"] = "请重新选择照片(页面出错后浏览器不会保留已选的照片)"
+        errors["photos"] = _("请重新选择照片(页面出错后浏览器不会保留已选的照片)")
     context = {
         "campaigns": campaigns,
         "selected_campaign": data.get("campaign") or (str(campaigns[0].pk) if len(campaigns) == 1 else ""),

@@ -25,6 +25,7 @@ from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongjian.core.errors import DomainError
@@ -60,9 +61,9 @@ def _page_number(raw: str | None) -> tuple[int, str]:
     try:
         page = int(raw)
     except ValueError:
-        return 1, f"页码“{raw[:20]}”无效，应为正整数；已显示第 1 页"
+        return 1, _("页码“%(raw)s”无效，应为正整数；已显示第 1 页") % {"raw": raw[:20]}
     if page < 1:
-        return 1, "页码应为正整数；已显示第 1 页"
+        return 1, _("页码应为正整数；已显示第 1 页")
     return page, ""
 
 
@@ -96,7 +97,7 @@ def _sort_links(request, f) -> dict:
         else:
             target, state = asc, "none"
         links[col] = {"href": "?" + _params(request, order=target), "state": state,
-                      "title": f"按{ORDER_LABELS[target]}排序"}
+                      "title": _("按%(order)s排序") % {"order": ORDER_LABELS[target]}}
     return links
 
 
@@ -111,10 +112,10 @@ def _context(request) -> dict:
     pages = max(1, math.ceil(counts.total / PAGE_SIZE))
     if page > pages:
         if counts.exact:
-            page_error = page_error or f"没有第 {page} 页(共 {pages} 页)；已显示最后一页"
+            page_error = page_error or _("没有第 %(page)s 页(共 %(pages)s 页)；已显示最后一页") % {"page": page, "pages": pages}
         else:  # no deep OFFSET past the counted matches: narrowing the filter is the way on
-            page_error = page_error or (f"超过 {counts.total:,} 件时只能翻到第 {pages} 页；已显示第 {pages} 页，"
-                                        "请缩小筛选范围")
+            page_error = page_error or (_("超过 %(total)s 件时只能翻到第 %(pages)s 页；已显示第 %(pages)s 页，"
+                                          "请缩小筛选范围") % {"total": f"{counts.total:,}", "pages": pages})
         page = pages
     rows = _rows(qs, page, on)
     dispatcher = flows.is_dispatcher(user)
@@ -199,7 +200,7 @@ def bulk_assign(request):
         for pk in ids:
             case = found.get(pk)
             if case is None:
-                results.append({"pk": pk, "serial": f"#{pk}", "ok": False, "message": "案件不存在或无权查看"})
+                results.append({"pk": pk, "serial": f"#{pk}", "ok": False, "message": _("案件不存在或无权查看")})
                 continue
             try:
                 moved = services.transition(actor=user, case=case, action="assign", unit=unit, workdays=workdays)
@@ -207,7 +208,8 @@ def bulk_assign(request):
                 results.append({"pk": pk, "serial": case.serial, "ok": False, "message": exc.message.split(" / ")[0]})
             else:
                 results.append({"pk": pk, "serial": case.serial, "ok": True,
-                                "message": f"已交办给{unit.name}，整改期限 {moved.deadline:%Y-%m-%d}"})
+                                "message": _("已交办给%(unit)s，整改期限 %(deadline)s") % {
+                                    "unit": unit.name, "deadline": f"{moved.deadline:%Y-%m-%d}"}})
     context = {"form": form, "results": results, "done": sum(r["ok"] for r in results),
                "refused": sum(not r["ok"] for r in results), "back": request.POST.get("back", "")}
     status = 200 if form.is_valid() else 400
@@ -271,7 +273,8 @@ def ledger_import(request):
             except Exception:  # a damaged file the readers cannot open
                 logger.warning("ledger import: could not read %s", upload.name, exc_info=True)
                 path.unlink(missing_ok=True)
-                form.add_error("file", f"无法读取“{upload.name}”：文件可能已损坏，或不是它的扩展名所示的格式")
+                form.add_error("file", _("无法读取“%(name)s”：文件可能已损坏，或不是它的扩展名所示的格式") % {
+                    "name": upload.name})
             else:
                 if result.sheet in (path.name, path.stem):  # a csv's "sheet" is the stored file's name
                     result.sheet = upload.name
@@ -300,12 +303,12 @@ def _import_confirm(request):
     form = ImportForm(user=user)
     if item is None or not os.path.exists(item["path"]):
         return render(request, "ledger/pages/import.html",
-                      {"form": form, "error": "这次检查已失效(已导入过或超过一天)，请重新上传文件"}, status=400)
+                      {"form": form, "error": _("这次检查已失效(已导入过或超过一天)，请重新上传文件")}, status=400)
     campaign = selectors.campaigns_visible(user).filter(pk=item["campaign"]).first()
     path = Path(item["path"])
     try:
         if campaign is None:
-            raise DomainError("专项行动已不存在，请重新上传")
+            raise DomainError(_("专项行动已不存在，请重新上传"))
         result = spreadsheets.import_cases(actor=user, campaign=campaign, path=path, dry_run=False)
     except DomainError as exc:
         return render(request, "ledger/pages/import.html", {"form": form, "error": exc.message.split(" / ")[0]},
@@ -316,6 +319,8 @@ def _import_confirm(request):
         result.file = item["name"]
         return render(request, "ledger/pages/import.html",
                       {"form": form, "result": result, "columns": _columns(result)}, status=400)
-    messages.success(request, f"已导入 {result.created} 件到“{campaign}”：{result.first_serial} 至 "
-                              f"{result.last_serial}(已交办 {result.assigned}，已立案 {result.registered})")
+    messages.success(request, _("已导入 %(n)s 件到“%(campaign)s”：%(first)s 至 %(last)s(已交办 %(assigned)s，已立案 "
+                                "%(registered)s)") % {
+        "n": result.created, "campaign": campaign, "first": result.first_serial, "last": result.last_serial,
+        "assigned": result.assigned, "registered": result.registered})
     return redirect(reverse("ledger:list") + "?" + urlencode({"campaign": campaign.pk}))

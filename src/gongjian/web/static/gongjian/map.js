@@ -1,5 +1,10 @@
 // 挂图作战: grid polygons and case points (coloured by deadline light) on a Leaflet map.
 (function () {
+  // Text in the reader's language from the catalogue script (/jsi18n/); Chinese if it did not load.
+  var gettext = window.gettext || function (s) { return s; };
+  var interpolate = window.interpolate || function (fmt, obj) {
+    return fmt.replace(/%\((\w+)\)s/g, function (m, k) { return obj[k]; });
+  };
   var el = document.getElementById("gj-map");
   if (!el || !window.L) return;
   var form = document.getElementById("map-filters");
@@ -16,11 +21,11 @@
     ["vec", "cva"].forEach(function (layer) {
       L.tileLayer("https://t{s}.tianditu.gov.cn/" + layer + "_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0" +
         "&LAYER=" + layer + "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=" +
-        encodeURIComponent(key), { subdomains: "01234567", maxZoom: 18, attribution: "天地图" }).addTo(map);
+        encodeURIComponent(key), { subdomains: "01234567", maxZoom: 18, attribution: gettext("天地图") }).addTo(map);
     });
   } else if (base === "gaode") {
     L.tileLayer("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
-      { subdomains: "1234", maxZoom: 18, attribution: "高德地图" }).addTo(map);
+      { subdomains: "1234", maxZoom: 18, attribution: gettext("高德地图") }).addTo(map);
   }
 
   var gridLayer = L.geoJSON(null, {
@@ -43,7 +48,7 @@
     var a = document.createElement("a");
     a.href = c.url;
     a.className = "gj-case-link";
-    a.textContent = "查看案件";
+    a.textContent = gettext("查看案件");
     box.appendChild(a);
     return box;
   }
@@ -66,7 +71,7 @@
       list.appendChild(li);
     });
     more.hidden = cases.length <= LIST_MAX;
-    more.textContent = "列表只列出前 " + LIST_MAX + " 个点位，请用筛选缩小范围";
+    more.textContent = interpolate(gettext("列表只列出前 %(n)s 个点位，请用筛选缩小范围"), {n: LIST_MAX}, true);
   }
 
   function fit() {
@@ -84,7 +89,7 @@
 
   function loadCases() {
     var qs = query();
-    statusLine.textContent = "正在加载点位……";
+    statusLine.textContent = gettext("正在加载点位……");
     statusLine.classList.remove("error");
     history.replaceState(null, "", qs ? "?" + qs : location.pathname);
     fetch(el.dataset.casesUrl + (qs ? "?" + qs : ""), { credentials: "same-origin" })
@@ -93,7 +98,7 @@
         caseLayer.clearLayers();
         if (!res.ok) {
           renderList([]);
-          statusLine.textContent = (res.body.error && res.body.error.message) || "加载失败";
+          statusLine.textContent = (res.body.error && res.body.error.message) || gettext("加载失败");
           statusLine.classList.add("error");
           return;
         }
@@ -109,7 +114,7 @@
         el.dataset.count = String(res.body.count);
         if (!fitted) fit();
       })
-      .catch(function () { statusLine.textContent = "点位加载失败，请稍后重试"; statusLine.classList.add("error"); });
+      .catch(function () { statusLine.textContent = gettext("点位加载失败，请稍后重试"); statusLine.classList.add("error"); });
   }
 
   fetch(el.dataset.gridsUrl, { credentials: "same-origin" })

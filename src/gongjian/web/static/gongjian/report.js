@@ -2,6 +2,11 @@
    and previews of the chosen photos. The form works without this script (type the position). */
 (function () {
   "use strict";
+  // Text in the reader's language from the catalogue script (/jsi18n/); Chinese if it did not load.
+  var gettext = window.gettext || function (s) { return s; };
+  var interpolate = window.interpolate || function (fmt, obj) {
+    return fmt.replace(/%\((\w+)\)s/g, function (m, k) { return obj[k]; });
+  };
   var lngInput = document.getElementById("r-lng");
   var latInput = document.getElementById("r-lat");
   var status = document.getElementById("r-geo-status");
@@ -14,7 +19,8 @@
   function setPoint(lng, lat, how) {
     lngInput.value = lng.toFixed(6);
     latInput.value = lat.toFixed(6);
-    status.textContent = how + "：经度 " + lng.toFixed(5) + "，纬度 " + lat.toFixed(5);
+    status.textContent = interpolate(gettext("%(how)s：经度 %(lng)s，纬度 %(lat)s"),
+      {how: how, lng: lng.toFixed(5), lat: lat.toFixed(5)}, true);
     if (map) {
       var ll = [lat, lng];
       if (marker) { marker.setLatLng(ll); } else {
@@ -32,18 +38,19 @@
     }).addTo(map);
     if (layer.getLayers().length) { map.fitBounds(layer.getBounds(), {padding: [10, 10]}); }
     else { map.setView([35.2, 113.2], 12); }
-    map.on("click", function (e) { setPoint(e.latlng.lng, e.latlng.lat, "已在地图上选点"); });
+    map.on("click", function (e) { setPoint(e.latlng.lng, e.latlng.lat, gettext("已在地图上选点")); });
     var lng0 = parseFloat(lngInput.value), lat0 = parseFloat(latInput.value);
-    if (!isNaN(lng0) && !isNaN(lat0)) setPoint(lng0, lat0, "已选位置");
+    if (!isNaN(lng0) && !isNaN(lat0)) setPoint(lng0, lat0, gettext("已选位置"));
   }
 
   function locate() {
-    if (!navigator.geolocation) { status.textContent = "此设备不支持定位，请在地图上点选位置。"; return; }
-    status.textContent = "正在定位…";
+    if (!navigator.geolocation) { status.textContent = gettext("此设备不支持定位，请在地图上点选位置。"); return; }
+    status.textContent = gettext("正在定位…");
     navigator.geolocation.getCurrentPosition(function (pos) {
-      setPoint(pos.coords.longitude, pos.coords.latitude, "已定位(精度约 " + Math.round(pos.coords.accuracy) + " 米)");
+      setPoint(pos.coords.longitude, pos.coords.latitude,
+        interpolate(gettext("已定位(精度约 %(m)s 米)"), {m: Math.round(pos.coords.accuracy)}, true));
     }, function () {
-      status.textContent = "未能获取定位(可能未授权)，请在地图上点选位置。";
+      status.textContent = gettext("未能获取定位(可能未授权)，请在地图上点选位置。");
     }, {enableHighAccuracy: true, timeout: 10000, maximumAge: 60000});
   }
   document.getElementById("r-locate").addEventListener("click", locate);
@@ -67,7 +74,7 @@
     Array.prototype.forEach.call(inputs(), function (input) {
       Array.prototype.forEach.call(input.files || [], function (file) {
         var img = document.createElement("img");
-        img.alt = "待上传照片 " + file.name;
+        img.alt = interpolate(gettext("待上传照片 %(name)s"), {name: file.name}, true);
         img.src = URL.createObjectURL(file);
         previews.appendChild(img);
       });
@@ -82,7 +89,7 @@
         input.type = "file"; input.name = "photos"; input.accept = "image/*";
         input.setAttribute("capture", "environment");
         input.className = "big-file extra-photo";
-        input.setAttribute("aria-label", "第 " + (inputs().length + 1) + " 张现场照片");
+        input.setAttribute("aria-label", interpolate(gettext("第 %(n)s 张现场照片"), {n: inputs().length + 1}, true));
         input.addEventListener("change", refresh);
         more.parentNode.insertBefore(input, more);
         input.click();

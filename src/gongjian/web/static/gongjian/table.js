@@ -1,11 +1,16 @@
 // The 台账 page: "select all" for bulk assign, the selected count, and reloading the table after it.
 (function () {
+  // Text in the reader's language from the catalogue script (/jsi18n/); Chinese if it did not load.
+  var gettext = window.gettext || function (s) { return s; };
+  var interpolate = window.interpolate || function (fmt, obj) {
+    return fmt.replace(/%\((\w+)\)s/g, function (m, k) { return obj[k]; });
+  };
   function selected() {
     return document.querySelectorAll('#bulk-form input[name="cases"]:checked').length;
   }
   function showCount() {
     var n = selected();
-    document.querySelectorAll(".js-selected").forEach(function (el) { el.textContent = n ? "(" + n + " 件)" : ""; });
+    document.querySelectorAll(".js-selected").forEach(function (el) { el.textContent = n ? interpolate(gettext("(%(n)s 件)"), {n: n}, true) : ""; });
   }
   document.addEventListener("change", function (e) {
     if (e.target && e.target.id === "pick-all") {
