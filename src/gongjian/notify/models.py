@@ -12,18 +12,21 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from gongjian.core.scoping import ScopedQuerySet
 from gongjian.org.models import Unit
 
-TOPIC_CHOICES = [("reminder", "到期提醒"), ("escalation", "督办"), ("figures", "日报催报"),
-                 ("documents", "日报三件套"), ("ranking", "周排名"), ("case", "案件动态")]
+# Labels are marked for the catalogue only: stored text and messages stay Chinese, pages translate them.
+TOPIC_CHOICES = [("reminder", gettext_noop("到期提醒")), ("escalation", gettext_noop("督办")),
+                 ("figures", gettext_noop("日报催报")), ("documents", gettext_noop("日报三件套")),
+                 ("ranking", gettext_noop("周排名")), ("case", gettext_noop("案件动态"))]
 
 
 class ChannelKind(models.TextChoices):
-    WECOM = "wecom", "企业微信群机器人"
-    DINGTALK = "dingtalk", "钉钉机器人"
-    WEBHOOK = "webhook", "通用 Webhook"
+    WECOM = "wecom", gettext_noop("企业微信群机器人")
+    DINGTALK = "dingtalk", gettext_noop("钉钉机器人")
+    WEBHOOK = "webhook", gettext_noop("通用 Webhook")
 
 
 class Channel(models.Model):
@@ -183,11 +186,11 @@ class Message(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "待发送"
-    SENDING = "sending", "发送中"
-    SENT = "sent", "已发送"
-    RETRYING = "retrying", "重试中"
-    FAILED = "failed", "失败"
+    PENDING = "pending", gettext_noop("待发送")
+    SENDING = "sending", gettext_noop("发送中")
+    SENT = "sent", gettext_noop("已发送")
+    RETRYING = "retrying", gettext_noop("重试中")
+    FAILED = "failed", gettext_noop("失败")
 
 
 class Delivery(models.Model):
@@ -242,7 +245,7 @@ class Delivery(models.Model):
 
     @property
     def kind_label(self) -> str:
-        return "邮件" if self.kind == "email" else ChannelKind(self.kind).label if self.kind in ChannelKind.values else self.kind
+        return gettext_noop("邮件") if self.kind == "email" else ChannelKind(self.kind).label if self.kind in ChannelKind.values else self.kind
 
 
 class DeliveryAttempt(models.Model):
