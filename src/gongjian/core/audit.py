@@ -96,16 +96,11 @@ def _locked_head() -> ChainHead:
 
 def record(*, actor, action: str, obj=None, object_type: str | None = None,
            object_id: Any = None, object_repr: str | None = None, before: Any = None,
-           after: Any = None, reason: str = "", write: tuple[str, list] | None = None) -> AuditEvent | None:
+           after: Any = None, reason: str = "") -> AuditEvent:
     """Append one event to the chain in the caller's transaction.
 
     ``obj`` may be a model instance (type, id and repr are taken from it) or omitted in favour
     of the explicit ``object_*`` arguments. ``before``/``after`` are JSON-able dicts.
-
-    ``write``: the audited change itself, one UPDATE (SQL and parameters, no RETURNING) run first in
-    the same transaction; on PostgreSQL it travels in the event's own statement. The event is
-    recorded only if the UPDATE changed a row: when it changed none, nothing is written and the
-    result is None (the caller refuses the move).
     """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
@@ -131,18 +126,9 @@ def record(*, actor, action: str, obj=None, object_type: str | None = None,
             known = getattr(connection, "_gongjian_chain_head", None)
             if known is not None:
                 event = _new_event(fields, *known)
-                wrote, appended = _append_postgresql(connection, event, expect=known, write=write)
-                if not wrote:
-                    return None
-                write = None  # (done: a retry below only appends)
-                if appended:
+                if _append_postgresql(connection, event, expect=known):
                     connection._gongjian_chain_head = (event.seq, event.hash)
                     return event
-        if write is not None:
-            with connection.cursor() as cursor:
-                cursor.execute(*write)
-                if cursor.rowcount == 0:
-                    return None
         # The lock: every writer queues here until the previous one commits (PostgreSQL row
         # lock; on SQLite the IMMEDIATE transaction already holds the database's write lock).
         head = _locked_head()
@@ -191,50 +177,31 @@ def _append_sql(connection) -> tuple[list[str], str, str]:
     return built
 
 
-def _append_postgresql(connection, event: AuditEvent, *, expect: tuple[int, str] | None = None,
-                       write: tuple[str, list] | None = None) -> tuple[bool, bool]:
+def _append_postgresql(connection, event: AuditEvent, *, expect: tuple[int, str] | None = None) -> bool:
     """The event's INSERT and the head's UPDATE as one statement (one round trip instead of two).
-    Returns (the ``write`` changed a row or there was none, the event was appended).
 
     Without ``expect`` the caller holds the head's lock. With ``expect=(seq, hash)`` the head moves
     (and the event is inserted) only if the head is exactly that, checked under the row lock the
-    UPDATE takes: after another writer's commit it no longer matches, nothing is appended and the
-    caller locks the head and starts again. ``write`` (with ``expect`` only) runs first in the same
-    statement, and the event goes in only if it changed a row."""
+    UPDATE takes: after another writer's commit it no longer matches, nothing is written and the
+    result is False (the caller then locks the head and starts again)."""
     attnames, locked, expecting = _append_sql(connection)
     # (every column is an integer, text or an aware datetime, which psycopg takes as they are)
     values = [getattr(event, name) for name in attnames]
     if expect is None:
         sql, params = locked, [*values, event.seq, event.hash]
-    elif write is None:
-        sql, params = expecting, [event.seq, event.hash, *expect, *values]
     else:
-        sql, params = _with_write(expecting, write[0]), [*write[1], event.seq, event.hash, *expect, *values]
+        sql, params = expecting, [event.seq, event.hash, *expect, *values]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    if write is not None and expect is not None:
-        wrote, row = row[0] > 0, (row[1],) if row[1] is not None else None
-        if not wrote:
-            return False, False
     if row is None:
         if expect is not None:
-            return True, False
+            return False
         raise RuntimeError("audit chain head row vanished")  # it was locked above, so it exists
     event.pk = row[0]
     event._state.adding = False
     event._state.db = connection.alias
-    return True, True
-
-
-def _with_write(expecting: str, write_sql: str) -> str:
-    """The expecting append with the audited UPDATE first: the head moves (and so the event goes
-    in) only if that UPDATE changed a row; the result row is (rows it changed, the event's id)."""
-    moved, rest = expecting.split(" RETURNING 1) ", 1)
-    insert, returning = rest.rsplit(" RETURNING ", 1)
-    return (f"WITH written AS ({write_sql} RETURNING 1), {moved[len('WITH '):]} "
-            f"AND EXISTS (SELECT 1 FROM written) RETURNING 1), ins AS ({insert} RETURNING {returning}) "
-            f"SELECT (SELECT COUNT(*) FROM written), (SELECT {returning} FROM ins)")
+    return True
 
 
 @dataclass

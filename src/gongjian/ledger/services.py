@@ -497,21 +497,20 @@ def _move(*, actor, case: Case, move: flows.Move, reason: str = "", unit: Unit |
         case.long_term_plan, case.long_term_review_on = plan.strip(), review_on
         changed += ["long_term_plan", "long_term_review_on"]
     case.status = move.target
-    # The write goes with its audit event (one statement on PostgreSQL); for submit and close the
-    # after-photo check is part of the write, and without a photo neither is written.
-    event = audit.record(actor=actor, action=f"case.{action}", obj=case, before=before, after=case.snapshot(),
-                         reason=reason, write=_case_update(case, changed, need_after_photo=bool(needs_after_photo)))
-    if event is None:
+    # (For submit and close the after-photo check and the write are one statement.)
+    if not _write_case(case, changed, need_after_photo=bool(needs_after_photo)):
         if needs_after_photo:
             raise Invalid(needs_after_photo, field="evidence")
         raise Case.DoesNotExist("the case row vanished under its lock")
+    audit.record(actor=actor, action=f"case.{action}", obj=case, before=before, after=case.snapshot(),
+                 reason=reason)
     return case
 
 
-def _case_update(case: Case, fields: list[str], *, need_after_photo: bool = False) -> tuple[str, list]:
-    """``case.save(update_fields=fields)`` as one plain UPDATE (``updated_at`` set as auto_now would),
-    SQL and parameters. With ``need_after_photo`` the row is written only if the case has an
-    after-photo: the check and the write in one statement."""
+def _write_case(case: Case, fields: list[str], *, need_after_photo: bool = False) -> bool:
+    """``case.save(update_fields=fields)`` as one plain UPDATE (``updated_at`` set as auto_now would).
+    With ``need_after_photo`` the row is written only if the case has an after-photo: the check and
+    the write in one statement. False when nothing was written."""
     connection = connections[router.db_for_write(Case)]
     quote = connection.ops.quote_name
     case.updated_at = timezone.now()
@@ -527,7 +526,9 @@ def _case_update(case: Case, fields: list[str], *, need_after_photo: bool = Fals
         sql += (f" AND EXISTS (SELECT 1 FROM {quote(evidence.db_table)} WHERE {quote('case_id')} = %s "
                 f"AND {quote(evidence.get_field('stage').column)} = %s)")
         params += [case.pk, EvidenceStage.AFTER.value]
-    return sql, params
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
 
 
 def _apply_assignment(case: Case, *, unit, deadline, workdays, handler, lead_unit) -> None:
