@@ -43,6 +43,15 @@ def _refresh_connections() -> None:
             conn.close()
 
 
+def _custom_plans(sender, connection, **kwargs) -> None:
+    """PostgreSQL: plan the claim for its actual values. Prepared statements (settings: prepare_threshold)
+    switch to a generic plan after a few runs, and a generic plan for ``status = $1`` cannot use the queue's
+    partial index on READY rows: every claim would scan the whole task table."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET plan_cache_mode = force_custom_plan")
+
+
 class Worker(DatabaseWorker):
     def __init__(self, *, queues: list[str] | None = None, interval: float = 1.0, batch: bool = False,
                  max_tasks: int | None = None, with_scheduler: bool = False, tick_every: float = TICK_EVERY,
@@ -121,6 +130,11 @@ class Worker(DatabaseWorker):
     def run(self) -> None:
         log.info("worker %s starting (queues %s%s)", self.worker_id, ",".join(self.queue_names),
                  ", with scheduler" if self.with_scheduler else "")
+        from django.db.backends.signals import connection_created
+
+        connection_created.connect(_custom_plans, dispatch_uid="gongjian-worker-custom-plans")
+        if connection.connection is not None:
+            _custom_plans(None, connection)
         self._beat_start()
         if self.on_started is not None:
             self.on_started()
