@@ -87,31 +87,10 @@ def serve(host: str, port: int, *, ready: Callable[[Gateway], None] | None = Non
 
 
 def start_subprocess(host: str, port: int, *, wait: float = 30.0):
-    """Start ``gongjian gateway`` as a child process (the demo's web server is a gunicorn arbiter that forks,
-    so the gateway gets its own process). Returns ``(process, port)``; ``(None, message)`` when it did not
-    come up within ``wait`` seconds (the message says why)."""
-    import os
-    import subprocess
-    import sys
-    import threading
+    """Start ``gongjian gateway`` as a child process. Returns ``(process, port)``; ``(None, message)`` when it
+    did not come up within ``wait`` seconds (the message says why)."""
+    from gongjian.core import children
 
-    proc = subprocess.Popen([sys.executable, "-m", "gongjian.cli", "gateway", "--host", host, "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ))
-    first = [b""]
-    reader = threading.Thread(target=lambda: first.__setitem__(0, proc.stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(wait)
-    line = first[0].decode("utf-8", "replace")
-    if "gateway listening on" not in line:
-        proc.kill()
-        err = proc.stderr.read().decode("utf-8", "replace").strip().splitlines() if proc.poll() is not None else []
-        return None, (err[-1] if err else line.strip() or "没有响应 / no answer")
-    # the child logs warnings (unknown devices, rejects) to stderr: pass them on without blocking it
-    threading.Thread(target=_drain, args=(proc.stderr, sys.stderr), daemon=True).start()
-    return proc, int(line.rsplit(":", 1)[1])
-
-
-def _drain(src, dst) -> None:
-    for chunk in iter(src.readline, b""):
-        dst.write(chunk.decode("utf-8", "replace"))
-        dst.flush()
+    proc, line = children.start(["gateway", "--host", host, "--port", str(port)], ready="gateway listening on",
+                                wait=wait)
+    return (proc, int(line.rsplit(":", 1)[1])) if proc else (None, line)

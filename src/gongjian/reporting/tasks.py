@@ -15,7 +15,8 @@ from gongjian.jobs.slots import slot_day
 log = logging.getLogger("gongjian.reporting")
 
 
-def _documents_dir() -> Path:
+def documents_dir() -> Path:
+    """Where documents are written before they are stored (the page and the worker alike)."""
     path = Path(settings.MEDIA_ROOT) / "documents"
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -49,7 +50,7 @@ def daily_documents(slot: str) -> dict:
     from gongjian.reporting.documents import generate_daily
 
     day = slot_day(slot)
-    with tempfile.TemporaryDirectory(dir=_documents_dir(), prefix="work-") as out:
+    with tempfile.TemporaryDirectory(dir=documents_dir(), prefix="work-") as out:
         result = generate_daily(day=day, out_dir=out, pdf=False)
     with transaction.atomic():
         pdfs_later(result.documents)

@@ -35,7 +35,7 @@ from gongjian.ledger import services as ledger_services
 from gongjian.ledger.models import Case
 from gongjian.reporting import selectors, services
 from gongjian.reporting.models import DailyReport, DocumentKind, Metric
-from gongjian.reporting.tasks import pdfs_later
+from gongjian.reporting.tasks import documents_dir, pdfs_later
 from gongjian.standards import gbt9704
 
 CHART_DAYS = 14
@@ -269,10 +269,6 @@ def overview(request):
 # ----------------------------------------------------------------- /documents/
 
 
-def _documents_dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "documents"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 @login_required
@@ -330,7 +326,7 @@ def documents_generate(request):
         day = parse_day(request.POST.get("date"))
         # Official documents are Chinese whatever language the person reads the pages in.
         with translation.override(settings.LANGUAGE_CODE), \
-                tempfile.TemporaryDirectory(dir=_documents_dir(), prefix="work-") as out:
+                tempfile.TemporaryDirectory(dir=documents_dir(), prefix="work-") as out:
             if what == "daily":
                 from gongjian.reporting.documents import generate_daily
 
@@ -371,7 +367,7 @@ def case_notice(request, pk: int):
 
     try:
         with translation.override(settings.LANGUAGE_CODE), \
-                tempfile.TemporaryDirectory(dir=_documents_dir(), prefix="work-") as out:
+                tempfile.TemporaryDirectory(dir=documents_dir(), prefix="work-") as out:
             doc = write_notice(cases=[case], unit=case.unit, out_dir=out, actor=user, on=ledger_services.today(),
                                pdf=False)
         pdfs_later([doc])
