@@ -90,7 +90,9 @@ def test_racing_publishers_flushers_and_senders_do_everything_exactly_once(endpo
             idle = 0 if (busy or not published.is_set()) else idle + 1
 
     _run([publisher, publisher, worker, worker])
-    assert len(work) == 2 and all(work.values()), work  # both senders really took part
+    # Both senders ran their loops at once; how the 125 deliveries split between them is up to the scheduler
+    # (on a loaded machine one may take them all), so only the exactly-once checks below are asserted.
+    assert len(work) == 2, work
 
     items = list(NoticeItem.objects.all())
     assert len(items) == KEYS * (len(users) + 2)  # each fact once per recipient, despite two publishers
