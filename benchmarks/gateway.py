@@ -24,12 +24,22 @@ Target: decode >= 50,000 packets/s on one core.
   server's own cost, not the end-to-end figure; it has no target.
 
 * end to end, database store: ``--e2e-connections`` (1,000) devices on loopback against ``gongjian
-  gateway`` in its own process (group-commit database store) on a scratch database (SQLite in a temporary
-  GONGJIAN_HOME, or a temporary PostgreSQL database next to GONGJIAN_DATABASE_URL's), each sending
-  ``--per-device`` minute packets and waiting for each 9014; acknowledged packets/s (wall) and p50/p99 ack
-  latency, device side and as the gateway counts it. Target on PostgreSQL: >= 5,000 packets/s with
-  p99 <= 200 ms. With every device waiting for its ack, p99 latency is about connections / rate, so
-  the two targets go together.
+  gateway`` in its own processes (group-commit database store) on a scratch database (SQLite in a temporary
+  GONGJIAN_HOME, or a temporary PostgreSQL database next to GONGJIAN_DATABASE_URL's), in two runs against
+  the same gateway:
+
+  - saturated: each device sends ``--per-device`` minute packets, the next the moment the 9014 for the last
+    arrives: the most the gateway stores and acknowledges (packets/s wall). Its latency is the queue: with
+    1,000 packets always in flight, latency ~ connections / rate (at 5,000/s that is 200 ms on average by
+    Little's law whatever the software), so it is printed but is not the latency criterion;
+  - paced: the devices together offer ``--rate`` packets/s (default 5,000, the target) for
+    ``--paced-seconds`` (10): each device one packet every connections / rate seconds at its own random
+    phase, still waiting for each ack (a late ack delays its next packet). Latency counts from when each
+    packet was due, so a slow ack also counts against the packets it held back.
+
+  Target on PostgreSQL: >= 5,000 packets/s stored and acknowledged with p99 ack latency <= 200 ms: the
+  saturated run reaches 5,000/s and, at 5,000/s offered, every packet is stored and the p99 is within
+  200 ms. ``--rate 10000`` shows the latency nearer the limit.
 
   What runs where: three sets of processes share the machine's cores, nothing is pinned. (1) The
   gateway: ``python -m gongjian.cli gateway --processes N`` (``--gateway-processes``, default 2, one per
@@ -40,7 +50,7 @@ Target: decode >= 50,000 packets/s on one core.
   TCP connection sending pre-encoded packets; each waits for the 9014 echoing its QN (CRC checked)
   before sending its next packet (2005-era devices ask for no ack and send on). The figures: wall time
   from the first connection to the last ack; the first packet of each connection (connect and device
-  check included) and the others apart; and the CPU time each of (1), (2) and (3) used while loaded
+  check included) and the others apart; and, for the saturated run, the CPU time each of (1), (2) and (3) used while loaded
   (from /proc), per acknowledged packet: the steady measure on a shared machine, where wall-clock
   figures swing with other work (look at the load average beside them).
 
@@ -327,18 +337,39 @@ class _Device:
     ``done`` resolves when all are acknowledged, or fails when the gateway closes the connection or
     answers wrongly."""
 
-    def __init__(self, raws: list[tuple[bytes, bytes | None]], latencies: list, firsts: list, rest: list, done):
+    def __init__(self, raws: list[tuple[bytes, bytes | None]], latencies: list, firsts: list, rest: list, done,
+                 interval: float | None = None):
         self.raws, self.latencies, self.firsts, self.rest, self.done = raws, latencies, firsts, rest, done
         self.i, self.t0, self.buf, self.transport, self.first = 0, 0.0, b"", None, True
+        # paced: packet k is due at start + phase + k * interval (None: send as soon as the last is acknowledged)
+        self.interval, self.start, self.loop = interval, None, None
 
     def connection_made(self, transport) -> None:
         self.transport = transport
+        if self.interval is None:
+            self._send()
+
+    def begin(self, start: float, phase: float) -> None:
+        """Paced: start sending on schedule (``start`` on the perf_counter clock, plus ``phase``)."""
+        import asyncio
+
+        self.loop, self.start = asyncio.get_running_loop(), start + phase
         self._send()
 
     def _send(self) -> None:
         while self.i < len(self.raws):
+            if self.interval is not None:
+                due = self.start + self.i * self.interval
+                now = time.perf_counter()
+                if due > now:  # too early: come back when this packet is due
+                    self.loop.call_later(due - now, self._send)
+                    return
+                # latency counts from when the packet was due, not when a late ack let it go: a slow ack
+                # delays the next packet and that wait is the gateway's, not the device's
+                self.t0 = due
+            else:
+                self.t0 = time.perf_counter()
             raw, qn = self.raws[self.i]
-            self.t0 = time.perf_counter()
             self.transport.write(raw)
             if qn is not None:
                 return  # wait for its ack
@@ -423,10 +454,17 @@ def _backend_pids(dbname: str | None) -> list[int]:
         return [r[0] for r in cur.fetchall()]
 
 
+def _percentile(sorted_values: list[float], q: float) -> float:
+    return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))] if sorted_values else float("nan")
+
+
 def bench_end_to_end(args) -> list[str]:
     """1,000 (``--e2e-connections``) devices on loopback against ``gongjian gateway`` in its own process
-    with the database store (air stations registered for every MN), each sending ``--per-device`` minute
-    packets and waiting for each 9014. Stored = rows in the gateway's raw packet table at the end."""
+    with the database store (air stations registered for every MN). Two runs against the same gateway:
+    saturated (each device sends its next packet the moment its 9014 arrives, ``--per-device`` packets:
+    the most the gateway stores) and paced (the devices together offer ``--rate`` packets/s for
+    ``--paced-seconds``, each at its own phase, each still waiting for its ack: the latency at the
+    target rate). Stored = rows in the gateway's raw packet table at the end."""
     import asyncio
     import os
     import subprocess
@@ -434,9 +472,14 @@ def bench_end_to_end(args) -> list[str]:
     n, per = args.e2e_connections, args.per_device
     if n > 1000:
         return ["skipped: --e2e-connections above 1000 (the packet builder has 1,000 devices)"]
-    packets = make_packets(n * per if n == 1000 else 1000 * per)
+    interval = n / args.rate  # seconds between one device's packets in the paced run
+    paced_per = max(1, round(args.paced_seconds / interval))
+    total = per + paced_per
+    packets = make_packets(1000 * total)
     decoded = [hj212.decode(raw) for raw in packets]
-    # what each device sends, and the QN its ack must echo (None: a 2005-era device that wants no ack)
+    # what each device sends, and the QN its ack must echo (None: a 2005-era device that wants no ack);
+    # device i's packets are packets[i::1000], minute after minute: the saturated run takes the first
+    # ``per`` of them, the paced run the rest (later minutes, so nothing is a retransmit)
     by_device = [[(raw, b"QN=%s;" % p.qn.encode() if p.wants_ack else None)
                   for raw, p in zip(packets[i::1000], decoded[i::1000], strict=True)] for i in range(n)]
     scratch = Scratch()
@@ -464,27 +507,44 @@ def bench_end_to_end(args) -> list[str]:
         line = proc.stdout.readline().decode()
         port = int(line.rsplit(":", 1)[1])
 
-        async def main():
-            loop = asyncio.get_running_loop()
-            latencies: list[float] = []
-            firsts: list[float] = []
-            rest: list[float] = []
-            devices = [_Device(raws, latencies, firsts, rest, loop.create_future()) for raws in by_device]
-            w0 = time.perf_counter()
-            await asyncio.gather(*(loop.create_connection(lambda d=d: d, "127.0.0.1", port) for d in devices))
-            await asyncio.gather(*(d.done for d in devices))
-            acked_wall = time.perf_counter() - w0
-            return latencies, firsts, rest, acked_wall
-
         def cpu_snapshot() -> dict[str, float]:
             backends = {pid: _cpu_seconds(pid) for pid in _backend_pids(scratch.dbname)}
             return {"gateway": _tree_cpu_seconds(proc.pid), "devices": time.process_time(),
                     **{f"pg{pid}": c for pid, c in backends.items() if c is not None}}
 
-        cpu0 = cpu_snapshot()
+        async def saturated():
+            loop = asyncio.get_running_loop()
+            latencies: list[float] = []
+            firsts: list[float] = []
+            rest: list[float] = []
+            devices = [_Device(raws[:per], latencies, firsts, rest, loop.create_future()) for raws in by_device]
+            w0 = time.perf_counter()
+            await asyncio.gather(*(loop.create_connection(lambda d=d: d, "127.0.0.1", port) for d in devices))
+            await asyncio.gather(*(d.done for d in devices))
+            return latencies, firsts, rest, time.perf_counter() - w0
+
+        async def paced():
+            loop = asyncio.get_running_loop()
+            latencies: list[float] = []
+            firsts: list[float] = []
+            rest: list[float] = []
+            devices = [_Device(raws[per:], latencies, firsts, rest, loop.create_future(), interval)
+                       for raws in by_device]
+            # connected first (devices stay connected; a connect storm is the saturated run's first packets)
+            await asyncio.gather(*(loop.create_connection(lambda d=d: d, "127.0.0.1", port) for d in devices))
+            rng = random.Random(9014)
+            start = time.perf_counter() + 0.05
+            for d in devices:
+                d.begin(start, rng.uniform(0, interval))
+            await asyncio.gather(*(d.done for d in devices))
+            return latencies, firsts, rest, time.perf_counter() - start
+
         with asyncio.Runner(loop_factory=_loop_factory()) as loop_runner:
-            latencies, firsts, rest, acked_wall = loop_runner.run(main())
-        cpu1 = cpu_snapshot()
+            cpu0 = cpu_snapshot()
+            latencies, firsts, rest, acked_wall = loop_runner.run(saturated())
+            cpu1 = cpu_snapshot()
+            time.sleep(0.5)  # the saturated run's last batches committed
+            p_lat, p_firsts, p_rest, p_wall = loop_runner.run(paced())
         cpu = {k: v - cpu0.get(k, 0.0) for k, v in cpu1.items()}
         cpu_pg = sum(v for k, v in cpu.items() if k.startswith("pg"))
         sent = sum(len(r) for r in by_device)
@@ -505,31 +565,46 @@ def bench_end_to_end(args) -> list[str]:
         if proc is not None:
             proc.kill()
         scratch.close()
-    latencies.sort()
-    p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] * 1000
-    firsts.sort()
-    rest.sort()
+    for values in (latencies, firsts, rest, p_lat, p_firsts, p_rest):
+        values.sort()
+    p99 = _percentile(latencies, 0.99) * 1000
     rate = len(latencies) / acked_wall
-    ok = rate >= TARGET_E2E and p99 <= TARGET_P99_MS
+    # every paced packet counts (2005-era devices' too: stored, not acknowledged); the stored check is below
+    p_rate, p_p99 = n * paced_per / p_wall, _percentile(p_lat, 0.99) * 1000
+    # the target: 5,000 packets/s stored and acknowledged with p99 <= 200 ms. Judged on the paced run at the
+    # target rate (the achieved rate within 2 % of it, as the last packets' acks end the wall time) and on
+    # the saturated run reaching at least the target rate; a saturated run's latency is its queue
+    # (1,000 packets always in flight: latency ~ connections / rate), printed but not the criterion
+    ok = rate >= TARGET_E2E and stored == sent and p_rate >= 0.98 * args.rate and args.rate >= TARGET_E2E and p_p99 <= TARGET_P99_MS
+    ms = lambda v: f"{v * 1000:.1f} ms"  # noqa: E731
     return [
         f"database: {scratch.where}",
-        f"{n} concurrent connections x {per} packets against `gongjian gateway --processes {args.gateway_processes}` "
+        f"{n} concurrent connections against `gongjian gateway --processes {args.gateway_processes}` "
         f"(own processes sharing the port, database store); load average {os.getloadavg()[0]:.2f}",
-        f"stored and acknowledged     {rate:>10,.0f} packets/s wall ({len(latencies):,} acks in {acked_wall:.2f} s)",
-        f"ack latency (device side) p50 {latencies[len(latencies) // 2] * 1000:.1f} ms, p99 {p99:.1f} ms; "
-        f"gateway side p50 {server.get('ack_latency_p50_ms') or 0:.1f} ms, p99 {server.get('ack_latency_p99_ms') or 0:.1f} ms",
-        f"first packet of each connection (connect, device check): p50 {firsts[len(firsts) // 2] * 1000:.1f} ms, "
-        f"p99 {firsts[min(len(firsts) - 1, int(0.99 * len(firsts)))] * 1000:.1f} ms; the others: p50 "
-        f"{rest[len(rest) // 2] * 1000:.1f} ms, p99 {rest[min(len(rest) - 1, int(0.99 * len(rest)))] * 1000:.1f} ms",
-        f"stored {stored:,} of {sent:,} sent; rejected {server.get('packets_rejected')}",
-        f"CPU while loaded: gateway {cpu['gateway']:.2f} s, database server {cpu_pg:.2f} s"
+        f"saturated ({per} packets per device, each sent when the last is acknowledged):",
+        f"  stored and acknowledged   {rate:>10,.0f} packets/s wall ({len(latencies):,} acks in {acked_wall:.2f} s)",
+        f"  ack latency (device side) p50 {ms(latencies[len(latencies) // 2])}, p99 {p99:.1f} ms "
+        f"(1,000 packets always in flight: this is the queue, about connections / rate)",
+        f"  first packet of each connection (connect, device check): p50 {ms(firsts[len(firsts) // 2])}, "
+        f"p99 {ms(_percentile(firsts, 0.99))}; the others: p50 {ms(rest[len(rest) // 2])}, p99 "
+        f"{ms(_percentile(rest, 0.99))}",
+        f"  CPU: gateway {cpu['gateway']:.2f} s, database server {cpu_pg:.2f} s"
         f"{'' if scratch.dbname else ' (SQLite: in the gateway)'}, devices {cpu['devices']:.2f} s; "
         f"per packet: gateway {cpu['gateway'] / len(latencies) * 1e6:.0f} us + database "
         f"{cpu_pg / len(latencies) * 1e6:.0f} us = {(cpu['gateway'] + cpu_pg) / len(latencies) * 1e6:.0f} us, "
         f"devices {cpu['devices'] / len(latencies) * 1e6:.0f} us",
-        f"ratio to target {rate / TARGET_E2E:.2f}",
+        f"paced at {args.rate:,.0f} packets/s offered ({n} devices, one packet each every {interval * 1000:.0f} ms at "
+        f"its own phase, {paced_per} each, still waiting for each ack; latency from when each packet was due):",
+        f"  stored and acknowledged   {p_rate:>10,.0f} packets/s wall ({n * paced_per:,} packets, {len(p_lat):,} of them acknowledged, in {p_wall:.2f} s)",
+        f"  ack latency (device side) p50 {ms(p_lat[len(p_lat) // 2])}, p99 {p_p99:.1f} ms, max {ms(p_lat[-1])}; "
+        f"first packet of each connection p99 {ms(_percentile(p_firsts, 0.99))}",
+        f"gateway side, both runs: p50 {server.get('ack_latency_p50_ms') or 0:.1f} ms, "
+        f"p99 {server.get('ack_latency_p99_ms') or 0:.1f} ms (its own window)",
+        f"stored {stored:,} of {sent:,} sent; rejected {server.get('packets_rejected')}",
+        f"ratio to target {rate / TARGET_E2E:.2f} (saturated rate / {TARGET_E2E:,.0f}), "
+        f"{p_p99 / TARGET_P99_MS:.2f} (paced p99 / {TARGET_P99_MS:.0f} ms)",
         f"{'PASS' if ok else 'FAIL'}  end-to-end >= {TARGET_E2E:,.0f} packets/s with p99 <= {TARGET_P99_MS:.0f} ms "
-        f"({rate:,.0f}/s, p99 {p99:.0f} ms; the target is for PostgreSQL)",
+        f"(saturated {rate:,.0f}/s; at {p_rate:,.0f}/s p99 {p_p99:.0f} ms; the target is for PostgreSQL)",
     ]
 
 
@@ -545,6 +620,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-device", type=int, default=20, help="packets per device (default 20)")
     parser.add_argument("--e2e-connections", type=int, default=1000,
                         help="device connections end to end (default 1000)")
+    parser.add_argument("--rate", type=float, default=TARGET_E2E,
+                        help="packets/s the devices offer together in the paced run (default 5,000, the target)")
+    parser.add_argument("--paced-seconds", type=float, default=10.0,
+                        help="length of the paced run in seconds (default 10)")
     parser.add_argument("--gateway-processes", type=int, default=2,
                         help="gateway processes sharing the port end to end (default 2, one per core)")
     parser.add_argument("--only", choices=["decode", "network", "end"],
