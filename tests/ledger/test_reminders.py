@@ -35,6 +35,17 @@ def test_a_case_due_tomorrow_is_reminded_once_to_the_nearest_handler_and_its_uni
     assert not NoticeItem.objects.filter(user=ledger.d["handler_b"]).exists()
 
 
+def test_a_deadline_on_a_day_off_is_not_called_today(ledger):
+    """An imported deadline may fall on a Saturday: reminded on the Friday before (the last working day),
+    never as 今天到期."""
+    case = ledger.assigned()
+    type(case).objects.filter(pk=case.pk).update(deadline=SAT)
+    assert reminders.deadline_reminders(on=THU)["cases"] == 0  # Friday is still a working day before it
+    reminders.deadline_reminders(on=THU + dt.timedelta(days=1))
+    (item,) = NoticeItem.objects.filter(user=ledger.d["handler_a"])
+    assert "6月6日(周六到期，之前已无工作日)" in item.line and "今天到期" not in item.line
+
+
 def test_fifty_cases_reach_the_handler_as_one_message(ledger):
     cases = [ledger.assigned(title=f"问题{i}") for i in range(50)]
     reminders.deadline_reminders(on=WED)

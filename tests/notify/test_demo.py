@@ -32,9 +32,13 @@ def test_demo_has_channels_and_inbox_messages():
     for username in ("bjf_jingban", "dfh_jingban", "zhihui"):
         user = User.objects.get(username=username)
         mine = Message.objects.filter(user=user)
-        assert mine.count() >= 2 and mine.filter(read_at__isnull=True).exists() and mine.filter(read_at__isnull=False).exists()
+        assert mine.filter(read_at__isnull=False).exists()
+        if username == "zhihui":  # yesterday's batch read, today's not
+            assert mine.filter(read_at__isnull=True).exists()
         c = Client()
         c.force_login(user)
         html = c.get("/inbox/").content.decode()
         assert html.count('data-testid="message"') == mine.count() and "/cases/" in html
+    # 到期提醒 are the real scan's (the jobs demo runs it), never made up here
+    assert not Message.objects.filter(topic="reminder").exists()
     assert audit.verify().ok

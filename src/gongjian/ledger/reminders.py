@@ -44,8 +44,16 @@ def case_people(case: Case, handlers: dict[int, list[int]]) -> list[int]:
     return list(handlers.get(case.unit_id, []))
 
 
-def _deadline_words(deadline: dt.date, left: int) -> str:
-    return f"{deadline.month}月{deadline.day}日" + (f"(还剩 {left} 个工作日)" if left else "(今天到期)")
+def _deadline_words(deadline: dt.date, on: dt.date, left: int) -> str:
+    """How the reminder sent on ``on`` words the deadline; ``left``: working days after ``on`` up to it.
+    A deadline on a day off (typed in or imported, not computed) has none left before it without being today."""
+    if deadline == on:
+        words = "(今天到期)"
+    elif left:
+        words = f"(还剩 {left} 个工作日)"
+    else:
+        words = f"({'周' + '一二三四五六日'[deadline.weekday()]}到期，之前已无工作日)"
+    return f"{deadline.month}月{deadline.day}日{words}"
 
 
 def _windows(on: dt.date, calendar) -> list[tuple[int, dt.date, dt.date]]:
@@ -96,7 +104,7 @@ def deadline_reminders(*, on: dt.date) -> dict:
                         topic="reminder", key=f"reminder:{days}:{case.id}:{case.deadline.isoformat()}",
                         title="整改期限将至",
                         line=f"{case.serial} {case.title}({case.unit.name if case.unit_id else '未交办'})"
-                             f" 整改期限 {_deadline_words(case.deadline, left)}",
+                             f" 整改期限 {_deadline_words(case.deadline, on, left)}",
                         link=f"/cases/{case.id}/", users=case_people(case, handlers),
                         units=[case.unit] if case.unit_id else [])
             cases += len(chunk)

@@ -57,17 +57,12 @@ def load(log=print) -> bool:
         unit = Unit.objects.filter(name=street_name).first()
         if user is None or unit is None:
             continue
-        cases = list(open_cases.filter(unit__path__startswith=unit.path)[:8])
-        overdue = [c for c in cases if c.deadline and c.deadline < today]
-        soon = [c for c in cases if c not in overdue]
+        # yesterday's 已超期 batch; today's 到期提醒 come from the real scan the jobs demo runs (jobs/demo.py)
+        overdue = list(open_cases.filter(unit__path__startswith=unit.path, deadline__lt=today)[:6])
         for c in overdue:
             n += services.publish(topic="escalation", key=f"demo:overdue:{c.pk}", title="已超期", line=_line(c),
                                   link=f"/cases/{c.pk}/", users=[user])
         services.flush(now=now - dt.timedelta(hours=20))
-        for c in soon:
-            n += services.publish(topic="reminder", key=f"demo:reminder:{c.pk}", title="到期提醒", line=_line(c),
-                                  link=f"/cases/{c.pk}/", users=[user])
-        services.flush(now=now - dt.timedelta(hours=2))
     commander = users.get("zhihui")
     if commander is not None:
         overdue = list(open_cases.filter(deadline__lt=today)[:12])
