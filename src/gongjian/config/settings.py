@@ -204,6 +204,15 @@ GONGJIAN_DOC_ORGAN = os.environ.get("GONGJIAN_DOC_ORGAN", "")
 GONGJIAN_DOC_PREFIX = os.environ.get("GONGJIAN_DOC_PREFIX", "")
 GONGJIAN_NOTICE_PREFIX = os.environ.get("GONGJIAN_NOTICE_PREFIX", "")
 
+# Evidence photos: the pages shrink a chosen JPEG whose longest side is above this many pixels before
+# sending it (static/gongjian/photos.js; EXIF capture time and GPS kept). 0 sends the camera's file as it is.
+try:
+    GONGJIAN_PHOTO_MAX_SIDE = int(os.environ.get("GONGJIAN_PHOTO_MAX_SIDE", "").strip() or 2560)
+except ValueError:
+    raise env.ConfigError("GONGJIAN_PHOTO_MAX_SIDE 应为非负整数(0 表示不压缩)") from None
+if GONGJIAN_PHOTO_MAX_SIDE < 0:
+    raise env.ConfigError("GONGJIAN_PHOTO_MAX_SIDE 应为非负整数(0 表示不压缩)")
+
 # --- map (挂图作战) -------------------------------------------------------------------
 # Base map: "blank" (offline, grid polygons only, no tiles fetched), "tianditu" (WGS-84/CGCS2000
 # tiles, needs a key) or "gaode" (GCJ-02 tiles: positions are converted for display).

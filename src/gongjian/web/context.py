@@ -35,6 +35,6 @@ def site(request):
         # One COUNT per page (indexed on user and read_at): the unread badge of 收件箱.
         inbox_unread = notify_selectors.unread_count(user)
         return {"gj_site_name": _(settings.GONGJIAN_SITE_NAME), "version": gongjian.__version__, "nav": nav,
-                "inbox_unread": inbox_unread}
+                "inbox_unread": inbox_unread, "gj_photo_max_side": settings.GONGJIAN_PHOTO_MAX_SIDE}
     # The default site name has an English translation; a configured one is shown as configured.
     return {"gj_site_name": _(settings.GONGJIAN_SITE_NAME), "version": gongjian.__version__, "nav": nav}

@@ -88,6 +88,8 @@
         var input = document.createElement("input");
         input.type = "file"; input.name = "photos"; input.accept = "image/*";
         input.setAttribute("capture", "environment");
+        // photos.js shrinks it like the first one
+        if (first.hasAttribute("data-shrink")) input.setAttribute("data-shrink", first.getAttribute("data-shrink"));
         input.className = "big-file extra-photo";
         input.setAttribute("aria-label", interpolate(gettext("第 %(n)s 张现场照片"), {n: inputs().length + 1}, true));
         input.addEventListener("change", refresh);
