@@ -22,7 +22,10 @@ LOOPS = 12
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_two_people_closing_cases_at_once_never_deadlock(installation_rows, ledger):  # noqa: F811
+@pytest.mark.parametrize("way", ["api", "page"])
+def test_two_people_closing_cases_at_once_never_deadlock(installation_rows, ledger, way):  # noqa: F811
+    """``api``: the after-photo added, then 提交 (two transactions); ``page``: the case page's 提交 with its
+    photos (one transaction: evidence rows, the move and their audit events)."""
     d = ledger.d
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
@@ -35,8 +38,11 @@ def test_two_people_closing_cases_at_once_never_deadlock(installation_rows, ledg
                 case = services.transition(actor=d["commander"], case=case, action="register")
                 case = services.transition(actor=d["commander"], case=case, action="assign", workdays=3)
                 case = services.transition(actor=d["handler_a"], case=case, action="accept")
-                services.evidence_add(actor=d["handler_a"], case=case, stage="after", upload=jpeg())
-                case = services.transition(actor=d["handler_a"], case=case, action="submit")
+                if way == "page":
+                    case = services.submit_with_photos(actor=d["handler_a"], case=case, photos=[jpeg()])
+                else:
+                    services.evidence_add(actor=d["handler_a"], case=case, stage="after", upload=jpeg())
+                    case = services.transition(actor=d["handler_a"], case=case, action="submit")
                 services.transition(actor=d["inspector"], case=case, action="close")
         except BaseException as exc:
             errors.append(exc)

@@ -360,9 +360,11 @@ def _case_report(*, actor, campaign: Campaign, category: Category, title: str, s
         reported_at=moment, leader_id=responsible_leader_id(unit),
     )
     rows.insert(case)  # (no signals listen to cases: the INSERT without rebuilding it each time)
-    audit.record(actor=actor, action="case.report", obj=case, after=case.snapshot())
+    reported = {"actor": actor, "action": "case.report", "obj": case, "after": case.snapshot()}
     if kind == CaseKind.TASK:  # (the new row is this transaction's alone: no lock to take, no savepoint)
-        case = _move(actor=actor, case=case, move=flows.MOVES["register"])
+        # the report's event after the register's UPDATE: the chain head is the last lock taken
+        return _move(actor=actor, case=case, move=flows.MOVES["register"], audit_first=(reported,))
+    audit.record(**reported)
     return case
 
 
@@ -444,8 +446,15 @@ def transition(*, actor, case: Case, action: str, reason: str = "", unit: Unit |
 
 def _move(*, actor, case: Case, move: flows.Move, reason: str = "", unit: Unit | None = None,
           deadline: dt.date | None = None, workdays: int | None = None, handler=None,
-          lead_unit: Unit | None = None, plan: str = "", review_on: dt.date | None = None) -> Case:
-    """``transition`` on a case the caller has locked (``_load_for_update``) in its transaction."""
+          lead_unit: Unit | None = None, plan: str = "", review_on: dt.date | None = None,
+          audit_first: tuple[dict, ...] = ()) -> Case:
+    """``transition`` on a case the caller has locked (``_load_for_update``) in its transaction.
+
+    ``audit_first``: audit events (``audit.record`` keyword arguments) of what the same transaction did
+    before the move, written after the case row and before the move's own event. Lock order: the case
+    UPDATE takes the status tally's row locks (its trigger) and the audit chain head must come after them
+    in every transaction, as a report (INSERT, then its event) takes them; a transaction that took the head
+    first and the tally second would deadlock against it (tests/ledger/test_concurrent_moves.py)."""
     action = move.action
     if case.status not in move.sources:
         allowed = "、".join(Status(s).label for s in move.sources)
@@ -502,6 +511,8 @@ def _move(*, actor, case: Case, move: flows.Move, reason: str = "", unit: Unit |
         if needs_after_photo:
             raise Invalid(needs_after_photo, field="evidence")
         raise Case.DoesNotExist("the case row vanished under its lock")
+    for event in audit_first:
+        audit.record(**event)
     audit.record(actor=actor, action=f"case.{action}", obj=case, before=before, after=case.snapshot(),
                  reason=reason)
     return case
@@ -614,9 +625,11 @@ def evidence_add(*, actor, case: Case, stage: str, upload) -> Evidence:
     return _evidence_add(actor=actor, case=_load_for_update(case), stage=stage, upload=upload)
 
 
-def _evidence_add(*, actor, case: Case, stage: str, upload, checked: tuple[str, bytes, dict] | None = None) -> Evidence:
+def _evidence_add(*, actor, case: Case, stage: str, upload, checked: tuple[str, bytes, dict] | None = None,
+                  audit_later: list | None = None) -> Evidence:
     """``evidence_add`` on a case the caller has locked in its transaction (``checked``: what
-    ``check_upload`` already found for this upload)."""
+    ``check_upload`` already found for this upload). ``audit_later``: the event is appended there for the
+    caller to write (after a case UPDATE, see ``_move``'s ``audit_first``) instead of written now."""
     if stage not in EvidenceStage.values:
         raise Invalid(f"阶段“{stage}”无效 / unknown stage", field="stage")
     if actor is not None:
@@ -627,9 +640,13 @@ def _evidence_add(*, actor, case: Case, stage: str, upload, checked: tuple[str, 
     if case.status in (Status.CLOSED, Status.REJECTED):
         raise Conflict("案件已办结，不能再上传材料 / the case is finished")
     evidence = store_evidence(case=case, stage=stage, upload=upload, actor=actor, checked=checked)
-    audit.record(actor=actor, action="case.evidence_add", obj=case,
-                 after={"evidence": evidence.pk, "stage": stage, "name": evidence.original_name,
-                        "sha256": evidence.sha256, "size": evidence.size})
+    event = {"actor": actor, "action": "case.evidence_add", "obj": case,
+             "after": {"evidence": evidence.pk, "stage": stage, "name": evidence.original_name,
+                       "sha256": evidence.sha256, "size": evidence.size}}
+    if audit_later is None:
+        audit.record(**event)
+    else:
+        audit_later.append(event)
     return evidence
 
 
@@ -664,11 +681,13 @@ def submit_with_photos(*, actor, case: Case, photos=(), reason: str = "") -> Cas
     current = _load_for_update(case)
     if current.status in move.sources and not flows.may(actor, move, current):
         raise Forbidden(f"“{move.label}”只能由{flows.WHO_LABEL[move.who]}操作 / not permitted")
+    added: list[dict] = []  # their audit events, written after the case UPDATE (the chain head last)
     if current.status in move.sources:
         checked = _check_photos(EvidenceStage.AFTER, photos)
         for photo, check in zip(photos, checked, strict=True):  # (on the case locked above: no savepoints)
-            _evidence_add(actor=actor, case=current, stage=EvidenceStage.AFTER, upload=photo, checked=check)
-    return _move(actor=actor, case=current, move=move, reason=reason)
+            _evidence_add(actor=actor, case=current, stage=EvidenceStage.AFTER, upload=photo, checked=check,
+                          audit_later=added)
+    return _move(actor=actor, case=current, move=move, reason=reason, audit_first=tuple(added))
 
 
 # ------------------------------------------------------------------ comments
