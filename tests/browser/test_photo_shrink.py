@@ -193,3 +193,37 @@ def test_report_shrinks_only_big_jpegs_and_turns_them_upright(ledger, phone, log
     with Image.open(io.BytesIO(data)) as img:
         top, bottom = img.convert("RGB").getpixel((960, 100)), img.convert("RGB").getpixel((960, 2500))
     assert top[0] > 150 and top[2] < 100 and bottom[2] > 150 and bottom[0] < 100
+
+
+def test_an_inspection_finding_sends_a_camera_photo_reduced(ledger, desktop, login):  # noqa: F811
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from gongjian.inspection import services as inspections
+    from gongjian.inspection.models import Finding
+    from tests.ledger.conftest import TODAY
+
+    d = ledger.d
+    tz = timezone.get_current_timezone()
+    inspection = inspections.inspection_create(
+        actor=d["inspector"], kind="night", campaign=ledger.campaign, title="城区夜查第一组",
+        starts_at=dt.datetime.combine(TODAY, dt.time(21), tzinfo=tz),
+        ends_at=dt.datetime.combine(TODAY, dt.time(23), tzinfo=tz), lead=d["inspector"], places=["丰收路工地"])
+    big = camera_jpeg()
+    login(desktop, d["inspector"].username)
+    desktop.goto(f"/inspections/{inspection.pk}/")
+    form = desktop.locator("#add-finding form")
+    desktop.get_by_label("问题类别").select_option(value=str(ledger.dust.pk))
+    desktop.get_by_label("问题标题").fill("渣土车未密闭")
+    desktop.get_by_label("经度(可不填)").fill("113.205")
+    desktop.get_by_label("纬度(可不填)").fill("35.205")
+    desktop.evaluate(WATCH, form.element_handle())
+    desktop.locator("#f-photos").set_input_files([upload("night.jpg", big)])
+    seen = wait_done(desktop, form)
+    assert [True, "正在压缩照片…"] in seen and seen[-1] == [False, ""]
+    desktop.get_by_role("button", name="录入问题").click()
+    desktop.wait_for_load_state()
+
+    (evidence,) = Evidence.objects.filter(case=Finding.objects.get().case, stage="before")
+    assert_shrunk(evidence, big)
