@@ -150,6 +150,10 @@ def test_anonymous_is_sent_to_login(ledger, cases):
     ({"GONGJIAN_MAP_BASE": "tianditu"}, "需要设置 GONGJIAN_TIANDITU_KEY"),
     ({"GONGJIAN_MAP_MAX_POINTS": "lots"}, "GONGJIAN_MAP_MAX_POINTS 应为正整数"),
     ({"GONGJIAN_MAP_MAX_POINTS": "0"}, "GONGJIAN_MAP_MAX_POINTS 应为正整数"),
+    # the other whole-number settings share the check (env.whole_number)
+    ({"GONGJIAN_PHOTO_MAX_SIDE": "-1"}, "GONGJIAN_PHOTO_MAX_SIDE 应为非负整数，而不是“-1”"),
+    ({"GONGJIAN_EMAIL_PORT": "smtp"}, "GONGJIAN_EMAIL_PORT 应为正整数，而不是“smtp”"),
+    ({"GONGJIAN_NOTIFY_MAX_ATTEMPTS": "0"}, "GONGJIAN_NOTIFY_MAX_ATTEMPTS 应为正整数"),
 ])
 def test_map_settings_refuse_bad_values_naming_the_variable(tmp_path, env, message):
     import os

@@ -81,6 +81,21 @@ def positive_number(name: str, default: float) -> float:
     return value
 
 
+def whole_number(name: str, default: int, *, minimum: int = 1) -> int:
+    """An integer setting of at least ``minimum``; a bad value stops start-up naming the variable."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    what = "正整数" if minimum == 1 else "非负整数" if minimum == 0 else f"不小于 {minimum} 的整数"
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} 应为{what}，而不是“{raw}”") from None
+    if value < minimum:
+        raise ConfigError(f"{name} 应为{what}，而不是“{raw}”")
+    return value
+
+
 def time_of_day(name: str, default: str):
     """HH:MM in the site's time zone, e.g. GONGJIAN_DAILY_DOCS_AT=18:00."""
     import datetime as dt

@@ -128,7 +128,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Password guessing: five failures for one username from one address lock it for 15 minutes.
-AXES_FAILURE_LIMIT = int(os.environ.get("GONGJIAN_LOGIN_FAILURE_LIMIT", "5"))
+AXES_FAILURE_LIMIT = env.whole_number("GONGJIAN_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -190,10 +190,10 @@ GONGJIAN_SITE_NAME = os.environ.get("GONGJIAN_SITE_NAME", "攻坚指挥平台")
 # cases with it; without it they carry site paths only.
 GONGJIAN_SITE_URL = os.environ.get("GONGJIAN_SITE_URL", "").strip().rstrip("/")
 # Notifications: how many times a delivery is tried before it is marked 失败 (backoff 30 s, 1, 2, 4, 8 min).
-GONGJIAN_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("GONGJIAN_NOTIFY_MAX_ATTEMPTS", "").strip() or 6)
+GONGJIAN_NOTIFY_MAX_ATTEMPTS = env.whole_number("GONGJIAN_NOTIFY_MAX_ATTEMPTS", 6)
 DEFAULT_FROM_EMAIL = os.environ.get("GONGJIAN_EMAIL_FROM", "").strip() or "gongjian@localhost"
 EMAIL_HOST = os.environ.get("GONGJIAN_EMAIL_HOST", "").strip() or "localhost"
-EMAIL_PORT = int(os.environ.get("GONGJIAN_EMAIL_PORT", "").strip() or 25)
+EMAIL_PORT = env.whole_number("GONGJIAN_EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("GONGJIAN_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("GONGJIAN_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env.flag("GONGJIAN_EMAIL_TLS")
@@ -206,12 +206,7 @@ GONGJIAN_NOTICE_PREFIX = os.environ.get("GONGJIAN_NOTICE_PREFIX", "")
 
 # Evidence photos: the pages shrink a chosen JPEG whose longest side is above this many pixels before
 # sending it (static/gongjian/photos.js; EXIF capture time and GPS kept). 0 sends the camera's file as it is.
-try:
-    GONGJIAN_PHOTO_MAX_SIDE = int(os.environ.get("GONGJIAN_PHOTO_MAX_SIDE", "").strip() or 2560)
-except ValueError:
-    raise env.ConfigError("GONGJIAN_PHOTO_MAX_SIDE 应为非负整数(0 表示不压缩)") from None
-if GONGJIAN_PHOTO_MAX_SIDE < 0:
-    raise env.ConfigError("GONGJIAN_PHOTO_MAX_SIDE 应为非负整数(0 表示不压缩)")
+GONGJIAN_PHOTO_MAX_SIDE = env.whole_number("GONGJIAN_PHOTO_MAX_SIDE", 2560, minimum=0)
 
 # --- map (挂图作战) -------------------------------------------------------------------
 # Base map: "blank" (offline, grid polygons only, no tiles fetched), "tianditu" (WGS-84/CGCS2000
@@ -222,12 +217,7 @@ if GONGJIAN_MAP_BASE not in {"blank", "tianditu", "gaode"}:
 GONGJIAN_TIANDITU_KEY = os.environ.get("GONGJIAN_TIANDITU_KEY", "").strip()
 if GONGJIAN_MAP_BASE == "tianditu" and not GONGJIAN_TIANDITU_KEY:
     raise env.ConfigError("GONGJIAN_MAP_BASE=tianditu 需要设置 GONGJIAN_TIANDITU_KEY(天地图密钥)")
-try:
-    GONGJIAN_MAP_MAX_POINTS = int(os.environ.get("GONGJIAN_MAP_MAX_POINTS", "").strip() or 5000)
-except ValueError:
-    raise env.ConfigError("GONGJIAN_MAP_MAX_POINTS 应为正整数") from None
-if GONGJIAN_MAP_MAX_POINTS < 1:
-    raise env.ConfigError("GONGJIAN_MAP_MAX_POINTS 应为正整数")
+GONGJIAN_MAP_MAX_POINTS = env.whole_number("GONGJIAN_MAP_MAX_POINTS", 5000)
 
 # --- background work (gongjian worker / scheduler) ---------------------------------------
 # Tasks are rows in the database (django-tasks-db): no broker to run. `gongjian worker` runs them.
